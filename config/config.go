@@ -1,0 +1,108 @@
+// Package config is Relais's typed configuration: defaults, then an optional
+// TOML file, then RELAIS_* environment variables (secrets also as *_FILE),
+// then command-line flags. Validation reports every problem at once, naming
+// the key; Dump prints the effective configuration with secrets redacted.
+//
+// Package config imports the standard library, the TOML parser and bot (whose
+// value types, such as languages and support hours, it parses and validates so
+// that there is one parser for each). It never reads the environment itself:
+// the caller passes getenv.
+package config
+
+import "time"
+
+// Config is the whole configuration. Field tags give the TOML key.
+type Config struct {
+	Server   Server   `toml:"server"`
+	Database Database `toml:"database"`
+	Log      Log      `toml:"log"`
+	Shop     Shop     `toml:"shop"`
+	Hours    Hours    `toml:"hours"`
+	FAQ      FAQ      `toml:"faq"`
+	Widget   Widget   `toml:"widget"`
+	Handoff  Handoff  `toml:"handoff"`
+}
+
+// Server is the HTTP server.
+type Server struct {
+	Addr            string        `toml:"addr"`
+	PublicURL       string        `toml:"public_url"`
+	ShutdownTimeout time.Duration `toml:"shutdown_timeout"`
+}
+
+// Database is the SQLite database.
+type Database struct {
+	Path string `toml:"path"`
+}
+
+// Log is logging.
+type Log struct {
+	Level  string `toml:"level"`
+	Format string `toml:"format"`
+}
+
+// Shop holds the facts the bot states in its answers.
+type Shop struct {
+	Name                      string `toml:"name"`
+	DefaultLang               string `toml:"default_lang"`
+	SupportEmail              string `toml:"support_email"`
+	ReturnWindowDays          int    `toml:"return_window_days"`
+	RefundDays                int    `toml:"refund_days"`
+	FreeShippingThreshold     string `toml:"free_shipping_threshold"`
+	ShippingCost              string `toml:"shipping_cost"`
+	DeliveryDays              string `toml:"delivery_days"`
+	InternationalDeliveryDays string `toml:"international_delivery_days"`
+	OrdersURL                 string `toml:"orders_url"`
+}
+
+// Hours are the support team's opening hours.
+type Hours struct {
+	Timezone string   `toml:"timezone"`
+	Schedule []string `toml:"schedule"`
+	Holidays []string `toml:"holidays"`
+}
+
+// FAQ tunes the matcher's decisions.
+type FAQ struct {
+	AnswerThreshold  float64 `toml:"answer_threshold"`
+	ClarifyThreshold float64 `toml:"clarify_threshold"`
+}
+
+// Widget is the storefront chat widget.
+type Widget struct {
+	AllowedOrigins   []string `toml:"allowed_origins"`
+	MaxMessageLength int      `toml:"max_message_length"`
+}
+
+// Handoff is the hand-over to humans.
+type Handoff struct {
+	ReopenWindow time.Duration `toml:"reopen_window"`
+}
+
+// Default returns the configuration used when nothing is set: enough to run
+// Relais locally with no account anywhere.
+func Default() Config {
+	return Config{
+		Server:   Server{Addr: ":8080", ShutdownTimeout: 10 * time.Second},
+		Database: Database{Path: "relais.db"},
+		Log:      Log{Level: "info", Format: "text"},
+		Shop: Shop{
+			Name:                      "Relais Demo Shop",
+			DefaultLang:               "en",
+			SupportEmail:              "support@shop.example",
+			ReturnWindowDays:          30,
+			RefundDays:                5,
+			FreeShippingThreshold:     "50 €",
+			ShippingCost:              "4.90 €",
+			DeliveryDays:              "2–4",
+			InternationalDeliveryDays: "5–10",
+			OrdersURL:                 "https://shop.example/account/orders",
+		},
+		Hours: Hours{Timezone: "Europe/Paris", Schedule: []string{"mon-fri 09:00-18:00"}},
+		FAQ:   FAQ{AnswerThreshold: 0.6, ClarifyThreshold: 0.3},
+		Widget: Widget{
+			MaxMessageLength: 2000,
+		},
+		Handoff: Handoff{ReopenWindow: 0},
+	}
+}

@@ -1,0 +1,147 @@
+package config
+
+import (
+	"fmt"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Setting describes one configuration key: where it can be set and what it means.
+type Setting struct {
+	Key    string // TOML key, "section.name"
+	Env    string // environment variable
+	Flag   string // command-line flag name, if any
+	Secret bool   // redacted in dumps and logs; also read from Env+"_FILE"
+	Help   string
+}
+
+// Settings lists every configuration key. The README's configuration table is
+// checked against it by a test.
+var Settings = []Setting{
+	{Key: "server.addr", Env: "RELAIS_ADDR", Flag: "addr", Help: "HTTP listen address"},
+	{Key: "server.public_url", Env: "RELAIS_PUBLIC_URL", Help: "URL customers reach Relais at (widget snippet, links); empty = derived from the request"},
+	{Key: "server.shutdown_timeout", Env: "RELAIS_SHUTDOWN_TIMEOUT", Help: "how long a graceful shutdown may take"},
+	{Key: "database.path", Env: "RELAIS_DB", Flag: "db", Help: "SQLite database file (created if missing)"},
+	{Key: "log.level", Env: "RELAIS_LOG_LEVEL", Flag: "log-level", Help: "debug, info, warn or error"},
+	{Key: "log.format", Env: "RELAIS_LOG_FORMAT", Help: "text or json"},
+	{Key: "shop.name", Env: "RELAIS_SHOP_NAME", Help: "shop name used in greetings and answers"},
+	{Key: "shop.default_lang", Env: "RELAIS_SHOP_DEFAULT_LANG", Help: "language before the customer writes: en or fr"},
+	{Key: "shop.support_email", Env: "RELAIS_SHOP_SUPPORT_EMAIL", Help: "support email address given to customers"},
+	{Key: "shop.return_window_days", Env: "RELAIS_SHOP_RETURN_WINDOW_DAYS", Help: "days a customer has to return an item"},
+	{Key: "shop.refund_days", Env: "RELAIS_SHOP_REFUND_DAYS", Help: "days to refund once a return is received"},
+	{Key: "shop.free_shipping_threshold", Env: "RELAIS_SHOP_FREE_SHIPPING_THRESHOLD", Help: "order amount above which shipping is free, as shown (\"50 €\")"},
+	{Key: "shop.shipping_cost", Env: "RELAIS_SHOP_SHIPPING_COST", Help: "standard shipping cost, as shown"},
+	{Key: "shop.delivery_days", Env: "RELAIS_SHOP_DELIVERY_DAYS", Help: "usual domestic delivery time in business days (\"2–4\")"},
+	{Key: "shop.international_delivery_days", Env: "RELAIS_SHOP_INTERNATIONAL_DELIVERY_DAYS", Help: "usual international delivery time in business days"},
+	{Key: "shop.orders_url", Env: "RELAIS_SHOP_ORDERS_URL", Help: "page where customers see and track their orders"},
+	{Key: "hours.timezone", Env: "RELAIS_HOURS_TIMEZONE", Help: "IANA time zone of the support hours"},
+	{Key: "hours.schedule", Env: "RELAIS_HOURS_SCHEDULE", Help: "opening hours, e.g. [\"mon-fri 09:00-18:00\", \"sat 10:00-13:00\"] (env: comma-separated); empty = always open"},
+	{Key: "hours.holidays", Env: "RELAIS_HOURS_HOLIDAYS", Help: "closed days, YYYY-MM-DD"},
+	{Key: "faq.answer_threshold", Env: "RELAIS_FAQ_ANSWER_THRESHOLD", Help: "confidence needed to answer (0–1)"},
+	{Key: "faq.clarify_threshold", Env: "RELAIS_FAQ_CLARIFY_THRESHOLD", Help: "confidence needed to offer choices instead of admitting it does not know (0–1)"},
+	{Key: "widget.allowed_origins", Env: "RELAIS_WIDGET_ALLOWED_ORIGINS", Help: "shop origins allowed to open the widget's WebSocket (host patterns, e.g. shop.example.com); empty = same origin only"},
+	{Key: "widget.max_message_length", Env: "RELAIS_WIDGET_MAX_MESSAGE_LENGTH", Help: "longest customer message, in characters"},
+	{Key: "handoff.reopen_window", Env: "RELAIS_HANDOFF_REOPEN_WINDOW", Help: "a resolved conversation reopens if the customer writes within this time (e.g. 24h); 0 = always start afresh"},
+}
+
+// lookup returns the setting for key.
+func lookup(key string) (Setting, bool) {
+	for _, s := range Settings {
+		if s.Key == key {
+			return s, true
+		}
+	}
+	return Setting{}, false
+}
+
+// field returns the addressable field of c named by a "section.name" key.
+func field(c *Config, key string) (reflect.Value, error) {
+	v := reflect.ValueOf(c).Elem()
+	for _, part := range strings.Split(key, ".") {
+		t := v.Type()
+		found := false
+		for i := range t.NumField() {
+			if tag, _, _ := strings.Cut(t.Field(i).Tag.Get("toml"), ","); tag == part {
+				v, found = v.Field(i), true
+				break
+			}
+		}
+		if !found {
+			return reflect.Value{}, fmt.Errorf("unknown key %q", key)
+		}
+	}
+	return v, nil
+}
+
+var durationType = reflect.TypeFor[time.Duration]()
+
+// set parses s into the field named by key.
+func set(c *Config, key, s string) error {
+	v, err := field(c, key)
+	if err != nil {
+		return err
+	}
+	switch {
+	case v.Type() == durationType:
+		d, err := time.ParseDuration(strings.TrimSpace(s))
+		if err != nil {
+			return fmt.Errorf("%q is not a duration (e.g. 30s, 24h)", s)
+		}
+		v.SetInt(int64(d))
+	case v.Kind() == reflect.String:
+		v.SetString(s)
+	case v.Kind() == reflect.Int:
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil {
+			return fmt.Errorf("%q is not a whole number", s)
+		}
+		v.SetInt(int64(n))
+	case v.Kind() == reflect.Float64:
+		f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+		if err != nil {
+			return fmt.Errorf("%q is not a number", s)
+		}
+		v.SetFloat(f)
+	case v.Kind() == reflect.Bool:
+		b, err := strconv.ParseBool(strings.TrimSpace(s))
+		if err != nil {
+			return fmt.Errorf("%q is not true or false", s)
+		}
+		v.SetBool(b)
+	case v.Kind() == reflect.Slice && v.Type().Elem().Kind() == reflect.String:
+		var list []string
+		for _, item := range strings.Split(s, ",") {
+			if item = strings.TrimSpace(item); item != "" {
+				list = append(list, item)
+			}
+		}
+		v.Set(reflect.ValueOf(list))
+	default:
+		return fmt.Errorf("cannot set %s from text", v.Type())
+	}
+	return nil
+}
+
+// get formats the field named by key as TOML.
+func get(c *Config, key string) string {
+	v, err := field(c, key)
+	if err != nil {
+		return ""
+	}
+	switch {
+	case v.Type() == durationType:
+		return strconv.Quote(time.Duration(v.Int()).String())
+	case v.Kind() == reflect.String:
+		return strconv.Quote(v.String())
+	case v.Kind() == reflect.Slice:
+		items := make([]string, v.Len())
+		for i := range items {
+			items[i] = strconv.Quote(v.Index(i).String())
+		}
+		return "[" + strings.Join(items, ", ") + "]"
+	default:
+		return fmt.Sprint(v.Interface())
+	}
+}

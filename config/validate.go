@@ -1,0 +1,101 @@
+package config
+
+import (
+	"fmt"
+	"net"
+	"net/mail"
+	"net/url"
+	"strings"
+
+	"github.com/relaisbot/relais/bot"
+)
+
+// Validate returns every problem of c, each naming its key.
+func (c Config) Validate() Problems {
+	var p Problems
+	add := func(key, format string, args ...any) {
+		p = append(p, key+": "+fmt.Sprintf(format, args...))
+	}
+
+	if _, port, err := net.SplitHostPort(c.Server.Addr); err != nil || port == "" {
+		add("server.addr", "%q is not host:port (e.g. :8080 or 127.0.0.1:8080)", c.Server.Addr)
+	}
+	if c.Server.PublicURL != "" {
+		if u, err := url.Parse(c.Server.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			add("server.public_url", "%q is not an http(s) URL", c.Server.PublicURL)
+		}
+	}
+	if c.Server.ShutdownTimeout <= 0 {
+		add("server.shutdown_timeout", "must be positive")
+	}
+	if strings.TrimSpace(c.Database.Path) == "" {
+		add("database.path", "must not be empty")
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		add("log.level", "%q is not debug, info, warn or error", c.Log.Level)
+	}
+	switch c.Log.Format {
+	case "text", "json":
+	default:
+		add("log.format", "%q is not text or json", c.Log.Format)
+	}
+
+	if strings.TrimSpace(c.Shop.Name) == "" {
+		add("shop.name", "must not be empty")
+	}
+	if _, err := bot.ParseLang(c.Shop.DefaultLang); err != nil {
+		add("shop.default_lang", "%v", err)
+	}
+	if a, err := mail.ParseAddress(c.Shop.SupportEmail); err != nil || a.Name != "" {
+		add("shop.support_email", "%q is not an email address", c.Shop.SupportEmail)
+	}
+	if c.Shop.ReturnWindowDays <= 0 {
+		add("shop.return_window_days", "must be at least 1")
+	}
+	if c.Shop.RefundDays <= 0 {
+		add("shop.refund_days", "must be at least 1")
+	}
+	if u, err := url.Parse(c.Shop.OrdersURL); c.Shop.OrdersURL != "" && (err != nil || u.Host == "") {
+		add("shop.orders_url", "%q is not a URL", c.Shop.OrdersURL)
+	}
+	if _, err := c.ParseHours(); err != nil {
+		add("hours", "%v", err)
+	}
+
+	if t := c.FAQ.AnswerThreshold; t <= 0 || t > 1 {
+		add("faq.answer_threshold", "%v must be in (0, 1]", t)
+	}
+	if t := c.FAQ.ClarifyThreshold; t < 0 || t > 1 {
+		add("faq.clarify_threshold", "%v must be in [0, 1]", t)
+	} else if t >= c.FAQ.AnswerThreshold {
+		add("faq.clarify_threshold", "%v must be below faq.answer_threshold (%v)", t, c.FAQ.AnswerThreshold)
+	}
+	if n := c.Widget.MaxMessageLength; n < 1 || n > 20000 {
+		add("widget.max_message_length", "%d must be between 1 and 20000", n)
+	}
+	for _, o := range c.Widget.AllowedOrigins {
+		if strings.Contains(o, "://") {
+			add("widget.allowed_origins", "%q: give a host pattern without the scheme (e.g. shop.example.com, *.shop.example.com)", o)
+		}
+	}
+	if c.Handoff.ReopenWindow < 0 {
+		add("handoff.reopen_window", "must not be negative")
+	}
+	return p
+}
+
+// ParseHours returns the support hours.
+func (c Config) ParseHours() (bot.Hours, error) {
+	return bot.ParseHours(c.Hours.Timezone, c.Hours.Schedule, c.Hours.Holidays)
+}
+
+// DefaultLang returns the shop's default language.
+func (c Config) DefaultLang() bot.Lang {
+	l, err := bot.ParseLang(c.Shop.DefaultLang)
+	if err != nil {
+		return bot.LangEN
+	}
+	return l
+}

@@ -1,0 +1,210 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/relaisbot/relais/bot"
+)
+
+var _ bot.Store = (*DB)(nil)
+
+const conversationColumns = `id, channel, customer_key, customer_name, lang, state, agent, created_at, updated_at`
+
+// Conversation returns the conversation with the given id.
+// Returns bot.ENotFound if there is none.
+func (db *DB) Conversation(ctx context.Context, id int64) (bot.Conversation, error) {
+	row := db.read.QueryRowContext(ctx, `SELECT `+conversationColumns+` FROM conversations WHERE id = ?`, id)
+	c, err := scanConversation(row)
+	if err != nil {
+		return c, notFound(err, "conversation %d not found", id)
+	}
+	return c, nil
+}
+
+// LatestConversation returns the customer's most recent conversation on ch.
+// Returns bot.ENotFound if there is none.
+func (db *DB) LatestConversation(ctx context.Context, ch bot.Channel, customerKey string) (bot.Conversation, error) {
+	row := db.read.QueryRowContext(ctx, `SELECT `+conversationColumns+` FROM conversations
+		WHERE channel = ? AND customer_key = ? ORDER BY id DESC LIMIT 1`, ch, customerKey)
+	c, err := scanConversation(row)
+	if err != nil {
+		return c, notFound(err, "no conversation for this customer")
+	}
+	return c, nil
+}
+
+// Commit applies a Change atomically and fills in the ids it creates.
+// Returns bot.EConflict if a message's ExternalID is already stored.
+func (db *DB) Commit(ctx context.Context, c *bot.Change) error {
+	if c.Conversation == nil {
+		return fmt.Errorf("commit: change has no conversation")
+	}
+	return db.update(ctx, func(tx *sql.Tx) error {
+		conv := c.Conversation
+		if err := db.saveConversation(ctx, tx, conv); err != nil {
+			return err
+		}
+		if t := c.Transition; t != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO state_changes
+				(conversation_id, from_state, to_state, actor, reason, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+				conv.ID, t.From, t.To, t.Actor, t.Reason, db.stamp(conv.UpdatedAt)); err != nil {
+				return fmt.Errorf("insert state change: %w", err)
+			}
+		}
+		for i := range c.Messages {
+			if err := db.insertMessage(ctx, tx, conv, &c.Messages[i]); err != nil {
+				return err
+			}
+		}
+		if err := markHandled(ctx, tx, conv.ID, c.Handled); err != nil {
+			return err
+		}
+		for i := range c.Outbox {
+			if err := db.insertOutbox(ctx, tx, conv.ID, c.Messages, &c.Outbox[i]); err != nil {
+				return err
+			}
+		}
+		if h := c.Handoff; h != nil {
+			if err := db.insertHandoff(ctx, tx, conv.ID, h); err != nil {
+				return err
+			}
+		}
+		if f := c.Feedback; f != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO feedback (conversation_id, message_id, faq_id, helpful, created_at)
+				VALUES (?, ?, ?, ?, ?)`, conv.ID, f.MessageID, f.FAQID, f.Helpful, db.stamp(conv.UpdatedAt)); err != nil {
+				return fmt.Errorf("insert feedback: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+func (db *DB) saveConversation(ctx context.Context, tx *sql.Tx, c *bot.Conversation) error {
+	if c.ID == 0 {
+		res, err := tx.ExecContext(ctx, `INSERT INTO conversations
+			(channel, customer_key, customer_name, lang, state, agent, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			c.Channel, c.CustomerKey, c.CustomerName, c.Lang, c.State, c.Agent, db.stamp(c.CreatedAt), db.stamp(c.UpdatedAt))
+		if err != nil {
+			return fmt.Errorf("insert conversation: %w", err)
+		}
+		c.ID, err = res.LastInsertId()
+		return err
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE conversations SET customer_name = ?, lang = ?, state = ?, agent = ?, updated_at = ?
+		WHERE id = ?`, c.CustomerName, c.Lang, c.State, c.Agent, db.stamp(c.UpdatedAt), c.ID)
+	if err != nil {
+		return fmt.Errorf("update conversation %d: %w", c.ID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return bot.Errorf(bot.ENotFound, "conversation %d not found", c.ID)
+	}
+	return nil
+}
+
+func (db *DB) insertMessage(ctx context.Context, tx *sql.Tx, conv *bot.Conversation, m *bot.Message) error {
+	var quick []byte
+	if len(m.QuickReplies) > 0 {
+		var err error
+		if quick, err = json.Marshal(m.QuickReplies); err != nil {
+			return fmt.Errorf("encode quick replies: %w", err)
+		}
+	}
+	m.ConversationID = conv.ID
+	if m.CreatedAt.IsZero() {
+		m.CreatedAt = db.now().UTC()
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO messages
+		(conversation_id, channel, role, author, text, payload, external_id, quick_replies, reply_to, handled,
+		 action, faq_id, confidence, lang, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		conv.ID, conv.Channel, m.Role, m.Author, m.Text, m.Payload, nullString(m.ExternalID), nullBytes(quick),
+		nullInt(m.ReplyTo), m.Handled, m.Action, m.FAQID, m.Confidence, m.Lang, db.stamp(m.CreatedAt))
+	if err != nil {
+		if isUniqueViolation(err) {
+			return bot.Errorf(bot.EConflict, "message %q already stored", m.ExternalID)
+		}
+		return fmt.Errorf("insert message: %w", err)
+	}
+	m.ID, err = res.LastInsertId()
+	return err
+}
+
+func markHandled(ctx context.Context, tx *sql.Tx, conversationID int64, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	args := make([]any, 0, len(ids)+1)
+	args = append(args, conversationID)
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	q := `UPDATE messages SET handled = 1 WHERE conversation_id = ? AND id IN (?` + strings.Repeat(", ?", len(ids)-1) + `)`
+	if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+		return fmt.Errorf("mark messages handled: %w", err)
+	}
+	return nil
+}
+
+func (db *DB) insertHandoff(ctx context.Context, tx *sql.Tx, conversationID int64, h *bot.Handoff) error {
+	signals, err := json.Marshal(h.Signals)
+	if err != nil {
+		return fmt.Errorf("encode signals: %w", err)
+	}
+	if h.Signals == nil {
+		signals = []byte("[]")
+	}
+	h.ConversationID = conversationID
+	res, err := tx.ExecContext(ctx, `INSERT INTO handoffs (conversation_id, reason, score, signals, topic, created_at)
+		VALUES (?, ?, ?, ?, ?, ?)`, conversationID, h.Reason, h.Score, string(signals), h.Topic, db.stamp(h.CreatedAt))
+	if err != nil {
+		return fmt.Errorf("insert handoff: %w", err)
+	}
+	h.ID, err = res.LastInsertId()
+	return err
+}
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanConversation(s scanner) (bot.Conversation, error) {
+	var (
+		c                 bot.Conversation
+		created, updated  string
+		channel, lang, st string
+	)
+	if err := s.Scan(&c.ID, &channel, &c.CustomerKey, &c.CustomerName, &lang, &st, &c.Agent, &created, &updated); err != nil {
+		return c, err
+	}
+	c.Channel, c.Lang, c.State = bot.Channel(channel), bot.Lang(lang), bot.State(st)
+	var err error
+	if c.CreatedAt, err = parseTime(created); err != nil {
+		return c, err
+	}
+	c.UpdatedAt, err = parseTime(updated)
+	return c, err
+}
+
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func nullBytes(b []byte) any {
+	if b == nil {
+		return nil
+	}
+	return string(b)
+}
+
+func nullInt(n int64) any {
+	if n == 0 {
+		return nil
+	}
+	return n
+}

@@ -99,7 +99,7 @@ func Default() Config {
 			OrdersURL:                 "https://shop.example/account/orders",
 		},
 		Hours: Hours{Timezone: "Europe/Paris", Schedule: []string{"mon-fri 09:00-18:00"}},
-		FAQ:   FAQ{AnswerThreshold: 0.6, ClarifyThreshold: 0.3},
+		FAQ:   FAQ{AnswerThreshold: 0.8, ClarifyThreshold: 0.5},
 		Widget: Widget{
 			MaxMessageLength: 2000,
 		},

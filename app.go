@@ -1,0 +1,71 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/relaisbot/relais/bot"
+	"github.com/relaisbot/relais/config"
+	"github.com/relaisbot/relais/faq"
+	"github.com/relaisbot/relais/handoff"
+	"github.com/relaisbot/relais/storage"
+)
+
+// app holds the parts shared by the server and the command-line tools.
+type app struct {
+	cfg    config.Config
+	logger *slog.Logger
+	db     *storage.DB
+	faq    *faq.Service
+	engine *bot.Engine
+}
+
+// newApp opens the database, loads the FAQ (seeding it on first use) and
+// builds the Engine. The caller must call close.
+func newApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*app, error) {
+	hours, err := cfg.ParseHours()
+	if err != nil {
+		return nil, fmt.Errorf("hours: %w", err)
+	}
+	db, err := storage.Open(ctx, cfg.Database.Path)
+	if err != nil {
+		return nil, err
+	}
+	facts := faqFacts(cfg, hours)
+	faqs := faq.NewService(db, facts, faq.Options{
+		AnswerThreshold: cfg.FAQ.AnswerThreshold, ClarifyThreshold: cfg.FAQ.ClarifyThreshold,
+	}, logger.With("component", "faq"))
+	if err := faqs.Load(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("load FAQ: %w", err)
+	}
+	engine := bot.NewEngine(bot.Config{
+		Shop: bot.Shop{
+			Name: cfg.Shop.Name, SupportEmail: cfg.Shop.SupportEmail, Hours: hours,
+		},
+		DefaultLang:     cfg.DefaultLang(),
+		MaxMessageRunes: cfg.Widget.MaxMessageLength,
+		ReopenWindow:    cfg.Handoff.ReopenWindow,
+	}, db, faqs, handoff.NewPolicy(), handoff.NewService(), logger.With("component", "engine"))
+	return &app{cfg: cfg, logger: logger, db: db, faq: faqs, engine: engine}, nil
+}
+
+func (a *app) close() error { return a.db.Close() }
+
+// faqFacts maps the shop's configuration to the facts FAQ answers state.
+func faqFacts(cfg config.Config, hours bot.Hours) faq.Facts {
+	s := cfg.Shop
+	return faq.Facts{
+		ShopName:                  s.Name,
+		SupportEmail:              s.SupportEmail,
+		SupportHours:              map[bot.Lang]string{bot.LangEN: hours.Describe(bot.LangEN), bot.LangFR: hours.Describe(bot.LangFR)},
+		ReturnWindowDays:          s.ReturnWindowDays,
+		RefundDays:                s.RefundDays,
+		FreeShippingThreshold:     s.FreeShippingThreshold,
+		ShippingCost:              s.ShippingCost,
+		DeliveryDays:              s.DeliveryDays,
+		InternationalDeliveryDays: s.InternationalDeliveryDays,
+		OrdersURL:                 s.OrdersURL,
+	}
+}

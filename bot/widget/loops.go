@@ -1,0 +1,166 @@
+package widget
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/relaisbot/relais/bot"
+)
+
+// writeLoop writes queued frames, each with its own deadline, and pings the
+// client every PingInterval; a client that does not answer in PongTimeout is
+// dropped. When it ends, it closes the connection, which ends the reader.
+func (c *client) writeLoop() {
+	defer c.closeConn()
+	ping := time.NewTicker(c.h.opts.PingInterval)
+	defer ping.Stop()
+	for {
+		select {
+		case <-c.ctx.Done():
+			return
+		case f := <-c.send:
+			if f.msgID != 0 && f.msgID <= c.skipThrough {
+				continue // already in the welcome
+			}
+			if err := c.h.write(c.conn, f.data); err != nil {
+				c.cancel(err)
+				return
+			}
+		case <-ping.C:
+			ctx, cancel := context.WithTimeout(c.ctx, c.h.opts.PongTimeout)
+			err := c.conn.Ping(ctx)
+			cancel()
+			if err != nil {
+				c.cancel(errNoPong)
+				return
+			}
+		}
+	}
+}
+
+// closeConn closes the WebSocket: with a close handshake on shutdown, at once
+// otherwise (the peer is gone or too slow to take a close frame).
+func (c *client) closeConn() {
+	if errors.Is(context.Cause(c.ctx), errShutdown) {
+		c.conn.Close(websocket.StatusGoingAway, "server shutting down")
+		return
+	}
+	c.conn.CloseNow()
+}
+
+// readLoop reads frames until the connection fails or is closed. Messages go
+// to the worker, so that reading (and answering pings) goes on while a message
+// is being answered.
+func (c *client) readLoop() {
+	for {
+		typ, data, err := c.conn.Read(context.Background())
+		if err != nil {
+			return
+		}
+		var f inFrame
+		if typ != websocket.MessageText || json.Unmarshal(data, &f) != nil {
+			c.sendError(codeBadRequest, "")
+			continue
+		}
+		switch f.Type {
+		case typeMessage:
+			c.receive(f)
+		default: // a second hello, or a type this server does not know
+			c.sendError(codeBadRequest, "")
+		}
+	}
+}
+
+// receive checks a message frame and queues it for the worker.
+func (c *client) receive(f inFrame) {
+	switch {
+	case !validClientID(f.ClientID):
+		c.sendError(codeBadRequest, "")
+	case !validPayload(f.Payload):
+		c.sendError(codeBadRequest, f.ClientID)
+	case !c.allow():
+		c.sendError(codeRateLimited, f.ClientID)
+	default:
+		select {
+		case c.inbox <- f:
+		default:
+			c.sendError(codeRateLimited, f.ClientID)
+		}
+	}
+}
+
+// allow is a token bucket: RateBurst messages at once, then one per RateEvery.
+func (c *client) allow() bool {
+	now := time.Now()
+	c.tokens += float64(now.Sub(c.last)) / float64(c.h.opts.RateEvery)
+	c.tokens = min(c.tokens, float64(c.h.opts.RateBurst))
+	c.last = now
+	if c.tokens < 1 {
+		return false
+	}
+	c.tokens--
+	return true
+}
+
+// workLoop handles the client's messages one at a time, in order.
+func (c *client) workLoop() {
+	for {
+		select {
+		case <-c.ctx.Done():
+			return
+		case f := <-c.inbox:
+			if c.ctx.Err() != nil {
+				return // dropped unacknowledged: the widget resends it
+			}
+			c.handle(f)
+		}
+	}
+}
+
+// handle stores a message (Accept), acknowledges it, then has it answered
+// (Process) between typing on and typing off. Replies reach the client through
+// Publish. The work is not cancelled when the client goes away: the reply is
+// stored and replayed when it comes back.
+func (c *client) handle(f inFrame) {
+	h := c.h
+	ctx, cancel := context.WithTimeout(context.Background(), h.opts.ProcessTimeout)
+	defer cancel()
+	r, err := h.engine.Accept(ctx, bot.Inbound{
+		Channel: bot.ChannelWidget, CustomerKey: c.key,
+		ExternalID: externalID(c.key, f.ClientID),
+		Text:       f.Text, Payload: f.Payload, Lang: c.language(),
+	})
+	if err == nil && r.Conversation.CustomerKey != c.key {
+		err = errors.New("accepted message belongs to another customer")
+	}
+	if err != nil {
+		c.fail("accept", err, f, r.Conversation.ID)
+		return
+	}
+	c.setLanguage(r.Conversation.Lang)
+	c.enqueueJSON(ackFrame{Type: typeAck, ClientID: f.ClientID, ID: r.Message.ID})
+	if r.Handled {
+		return
+	}
+	c.enqueueJSON(typingFrame{Type: typeTyping, On: true})
+	err = h.engine.Process(ctx, r)
+	c.enqueueJSON(typingFrame{Type: typeTyping, On: false})
+	if err != nil {
+		c.fail("process", err, f, r.Conversation.ID)
+	}
+}
+
+// fail tells the client why its message failed, in its language, and logs
+// unexpected errors.
+func (c *client) fail(op string, err error, f inFrame, convID int64) {
+	frame, internal := errorFor(err, c.h.engine.Texts(c.language()), f.ClientID)
+	if internal {
+		c.h.logger.Error("handle widget message", keyOp, op, keyConversation, convID,
+			keyBytes, len(f.Text), keyError, err)
+	}
+	c.enqueueJSON(frame)
+}

@@ -1,0 +1,173 @@
+package faq
+
+import "strings"
+
+// speller corrects misspelt query words against the words of the FAQ, one
+// word at a time. It finds candidates with the symmetric-delete method
+// (every word is indexed under the strings obtained by deleting up to two of
+// its letters) and checks them with the Damerau-Levenshtein distance.
+type speller struct {
+	words   []string
+	freq    []int              // how many phrasings use the word
+	deletes map[string][]int32 // deletion variant → indexes into words
+}
+
+// maxTypos returns how many edits a word of n letters may be corrected by:
+// none under 4 letters, 1 up to 7 letters, 2 from 8 letters. (Four-letter
+// words are further limited to swapped letters, see correct.)
+func maxTypos(n int) int {
+	switch {
+	case n < 4:
+		return 0
+	case n < 8:
+		return 1
+	}
+	return 2
+}
+
+// newSpeller indexes a vocabulary given as word → frequency.
+func newSpeller(freq map[string]int) *speller {
+	s := &speller{deletes: make(map[string][]int32, len(freq)*8)}
+	for w, f := range freq {
+		r := []rune(w)
+		if len(r) < 3 {
+			continue
+		}
+		id := int32(len(s.words))
+		s.words = append(s.words, w)
+		s.freq = append(s.freq, f)
+		// A query word of 8+ letters may be 2 edits away from a word of 6+.
+		depth := 1
+		if len(r) >= 6 {
+			depth = 2
+		}
+		for _, d := range deletions(r, depth) {
+			s.deletes[d] = append(s.deletes[d], id)
+		}
+	}
+	return s
+}
+
+// deletions returns r and every distinct string made by deleting up to depth
+// runes from it.
+func deletions(r []rune, depth int) []string {
+	seen := map[string]bool{string(r): true}
+	out := []string{string(r)}
+	level := [][]rune{r}
+	for range depth {
+		var next [][]rune
+		for _, w := range level {
+			for i := range w {
+				d := make([]rune, 0, len(w)-1)
+				d = append(append(d, w[:i]...), w[i+1:]...)
+				if k := string(d); !seen[k] {
+					seen[k] = true
+					out = append(out, k)
+					next = append(next, d)
+				}
+			}
+		}
+		level = next
+	}
+	return out
+}
+
+// correct returns the vocabulary word closest to w within maxTypos edits.
+// Ties go to the more frequent word, then to the alphabetically first, so the
+// result is deterministic. It reports false if there is no such word.
+func (s *speller) correct(w string) (string, bool) {
+	r := []rune(w)
+	limit := maxTypos(len(r))
+	if limit == 0 {
+		return "", false
+	}
+	best, bestDist := int32(-1), limit+1
+	seen := make(map[int32]bool)
+	for _, d := range deletions(r, limit) {
+		for _, id := range s.deletes[d] {
+			if seen[id] {
+				continue
+			}
+			seen[id] = true
+			cand := s.words[id]
+			dist := osaDistance(r, []rune(cand), limit)
+			if dist > limit || !plausibleTypo(r, []rune(cand)) {
+				continue
+			}
+			if dist < bestDist || dist == bestDist && (s.freq[id] > s.freq[best] ||
+				s.freq[id] == s.freq[best] && strings.Compare(cand, s.words[best]) < 0) {
+				best, bestDist = id, dist
+			}
+		}
+	}
+	if best < 0 {
+		return "", false
+	}
+	return s.words[best], true
+}
+
+// plausibleTypo reports whether cand is a plausible correction of w besides
+// the edit distance. People rarely get the first letter wrong, so it must be
+// the same unless the first two letters are swapped ("hills" is not "bills").
+// A four-letter word is only corrected for swapped letters ("crad" → "card"):
+// one substitution turns too many short words into others ("pain" → "paie").
+func plausibleTypo(w, cand []rune) bool {
+	if len(w) == 4 && !sameLetters(w, cand) {
+		return false
+	}
+	return w[0] == cand[0] || len(w) > 1 && len(cand) > 1 && w[0] == cand[1] && w[1] == cand[0]
+}
+
+// sameLetters reports whether a and b hold the same letters in any order.
+func sameLetters(a, b []rune) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	var count [128]int
+	for i := range a {
+		if a[i] >= 128 || b[i] >= 128 {
+			return string(a) == string(b)
+		}
+		count[a[i]]++
+		count[b[i]]--
+	}
+	return count == [128]int{}
+}
+
+// osaDistance returns the optimal-string-alignment (restricted
+// Damerau-Levenshtein) distance between a and b: insertions, deletions,
+// substitutions and transpositions of adjacent letters each cost 1. Results
+// above limit are reported as limit+1.
+func osaDistance(a, b []rune, limit int) int {
+	if d := len(a) - len(b); d > limit || -d > limit {
+		return limit + 1
+	}
+	// Three rolling rows: i-2, i-1, i.
+	prev2 := make([]int, len(b)+1)
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		rowMin := cur[0]
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			v := min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				v = min(v, prev2[j-2]+1)
+			}
+			cur[j] = v
+			rowMin = min(rowMin, v)
+		}
+		if rowMin > limit {
+			return limit + 1
+		}
+		prev2, prev, cur = prev, cur, prev2
+	}
+	return min(prev[len(b)], limit+1)
+}

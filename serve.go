@@ -1,0 +1,129 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/relaisbot/relais/bot/widget"
+	"github.com/relaisbot/relais/config"
+)
+
+// serve runs the server until ctx ends, then shuts down in order: stop
+// accepting, close WebSockets, finish background work, close the database.
+func serve(ctx context.Context, cfg config.Config, stdout io.Writer, logger *slog.Logger) error {
+	start := time.Now()
+	a, err := newApp(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+
+	w := widget.New(a.engine, widget.Options{
+		AllowedOrigins:  cfg.Widget.AllowedOrigins,
+		MaxMessageRunes: cfg.Widget.MaxMessageLength,
+		DefaultLang:     cfg.DefaultLang(),
+	}, logger.With("component", "widget"))
+	a.engine.AddPublisher(w)
+
+	mux := http.NewServeMux()
+	w.Register(mux)
+	mux.HandleFunc("GET /healthz", func(rw http.ResponseWriter, _ *http.Request) {
+		writeJSON(rw, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mux.HandleFunc("GET /readyz", func(rw http.ResponseWriter, r *http.Request) {
+		checks := map[string]string{"database": "ok"}
+		status := http.StatusOK
+		if err := a.db.Ping(r.Context()); err != nil {
+			checks["database"], status = "unavailable", http.StatusServiceUnavailable
+		}
+		writeJSON(rw, status, map[string]any{"ready": status == http.StatusOK, "checks": checks})
+	})
+
+	ln, err := net.Listen("tcp", cfg.Server.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Server.Addr, err)
+	}
+	srv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+
+	var background sync.WaitGroup
+	bgCtx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
+	background.Go(func() { resumeUnhandled(bgCtx, a, logger) })
+
+	url := "http://" + displayAddr(ln.Addr())
+	logger.Info("relais started", "url", url, "database", cfg.Database.Path,
+		"faq_entries", len(a.faq.Entries()), "startup", time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(stdout, "Relais is running: open %s\n", url)
+
+	select {
+	case <-ctx.Done():
+	case err := <-serveErr:
+		stopBackground()
+		background.Wait()
+		w.Close()
+		return fmt.Errorf("serve: %w", err)
+	}
+
+	logger.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.Server.ShutdownTimeout)
+	defer cancel()
+	err = srv.Shutdown(shutdownCtx) // stop accepting; wait for plain HTTP requests
+	w.Close()                       // WebSockets are hijacked: Shutdown does not close them
+	stopBackground()
+	background.Wait()
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	logger.Info("stopped")
+	return nil
+}
+
+// resumeUnhandled answers customer messages that were stored but not
+// answered before the last stop (a crash between the two).
+func resumeUnhandled(ctx context.Context, a *app, logger *slog.Logger) {
+	msgs, err := a.db.UnhandledMessages(ctx, 10000)
+	if err != nil {
+		logger.Error("cannot list unanswered messages", "err", err)
+		return
+	}
+	for _, m := range msgs {
+		if err := a.engine.ProcessStored(ctx, m); err != nil && ctx.Err() == nil {
+			logger.Error("cannot answer stored message", "message", m.ID, "conversation", m.ConversationID, "err", err)
+		}
+	}
+	if len(msgs) > 0 {
+		logger.Info("answered messages left from the last run", "count", len(msgs))
+	}
+}
+
+// displayAddr turns a listener address into something a browser can open.
+func displayAddr(addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return addr.String()
+	}
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, port)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}

@@ -14,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/relaisbot/relais/config"
 )
 
 // lockedBuffer is an io.Writer safe for the server's goroutines and the test.
@@ -207,5 +209,31 @@ func TestConfigVersionHelp(t *testing.T) {
 	_, stderr, err := runCmd(t, nil, "", "serve", "--bogus")
 	if !errors.Is(err, errUsage) || !strings.Contains(stderr, "bogus") {
 		t.Errorf("unknown flag: err = %v, stderr %q; want a usage error naming it", err, stderr)
+	}
+}
+
+// The README gives the two commands and documents every setting.
+func TestREADME(t *testing.T) {
+	b, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(b)
+	for _, want := range []string{"go run .", "go test -race ./...", "gcc", "<script src="} {
+		if !strings.Contains(readme, want) {
+			t.Errorf("README.md lacks %q", want)
+		}
+	}
+	for _, s := range config.Settings {
+		if !strings.Contains(readme, "`"+s.Key+"` | `"+s.Env+"`") {
+			t.Errorf("README.md configuration table lacks %s (%s)", s.Key, s.Env)
+		}
+	}
+	ci, err := os.ReadFile(".ci/run")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(ci), "\ngo test -race ./...\n") {
+		t.Error(".ci/run does not run the README test command")
 	}
 }

@@ -30,6 +30,8 @@ func serve(ctx context.Context, cfg config.Config, stdout io.Writer, logger *slo
 		AllowedOrigins:  cfg.Widget.AllowedOrigins,
 		MaxMessageRunes: cfg.Widget.MaxMessageLength,
 		DefaultLang:     cfg.DefaultLang(),
+		ShopName:        cfg.Shop.Name,
+		PublicURL:       cfg.Server.PublicURL,
 	}, logger.With("component", "widget"))
 	a.engine.AddPublisher(w)
 

@@ -71,14 +71,22 @@ func (h *Handler) serveDemo(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.URL.Query().Get("lang"), "en") {
 		lang = "en"
 	}
-	scheme := "http"
-	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
-		scheme = "https"
+	base := h.opts.PublicURL
+	if base == "" {
+		scheme := "http"
+		if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
+			scheme = "https"
+		}
+		base = scheme + "://" + r.Host
+	}
+	t := demoTexts[lang]
+	if h.opts.ShopName != "" {
+		t.Shop, t.Title = h.opts.ShopName, h.opts.ShopName+t.TitleSuffix
 	}
 	data := demoData{
 		Lang:    lang,
-		T:       demoTexts[lang],
-		Snippet: `<script src="` + scheme + "://" + r.Host + `/widget.js" async></script>`,
+		T:       t,
+		Snippet: `<script src="` + strings.TrimSuffix(base, "/") + `/widget.js" async></script>`,
 	}
 	var buf bytes.Buffer
 	if err := demoTmpl.Execute(&buf, data); err != nil {
@@ -105,15 +113,16 @@ type product struct {
 }
 
 type demoText struct {
-	Title, Shop, Tagline, Banner, Products, Try, Install, InstallHelp, Options, Footer string
-	OtherLang, OtherLangLabel, OtherLangHref                                           string
-	Questions                                                                          []string
-	Items                                                                              []product
+	Title, TitleSuffix, Shop, Tagline, Banner, Products, Try, Install, InstallHelp, Options, Footer string
+	OtherLang, OtherLangLabel, OtherLangHref                                                        string
+	Questions                                                                                       []string
+	Items                                                                                           []product
 }
 
 var demoTexts = map[string]demoText{
 	"fr": {
 		Title:          "L'Atelier du Thé — boutique de démonstration",
+		TitleSuffix:    " — boutique de démonstration",
 		Shop:           "L'Atelier du Thé",
 		Tagline:        "Thés d'origine, choisis et conditionnés avec soin.",
 		Banner:         "Boutique de démonstration : rien n'est à vendre. Ouvrez la bulle en bas à droite pour parler à l'assistant.",
@@ -136,6 +145,7 @@ var demoTexts = map[string]demoText{
 	},
 	"en": {
 		Title:          "The Tea Workshop — demo shop",
+		TitleSuffix:    " — demo shop",
 		Shop:           "The Tea Workshop",
 		Tagline:        "Single-origin teas, chosen and packed with care.",
 		Banner:         "Demo shop: nothing is for sale. Open the chat bubble at the bottom right to talk to the assistant.",

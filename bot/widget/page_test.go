@@ -100,3 +100,21 @@ func TestScriptConditionalGet(t *testing.T) {
 		t.Errorf("GET /widget.js with its ETag: got %d, want 304", resp.StatusCode)
 	}
 }
+
+func TestDemoPageUsesShopNameAndPublicURL(t *testing.T) {
+	e := newEnv(t, Options{ShopName: "Chez <Léa>", PublicURL: "https://chat.lea.example/"})
+	resp, err := http.Get(e.srv.URL + "/?lang=en")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	for _, want := range []string{
+		"<title>Chez &lt;Léa&gt; — demo shop</title>",
+		`&lt;script src=&#34;https://chat.lea.example/widget.js&#34; async&gt;&lt;/script&gt;`,
+	} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("demo page lacks %s", want)
+		}
+	}
+}

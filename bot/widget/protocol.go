@@ -12,7 +12,7 @@ import (
 	"github.com/relaisbot/relais/bot"
 )
 
-// Frame types of the wire protocol (see PROTOCOL.md).
+// Frame types of the wire protocol (see the README, "Widget protocol").
 const (
 	typeHello   = "hello"
 	typeWelcome = "welcome"

@@ -3,7 +3,7 @@
 //
 // It serves the embeddable widget.js, a demo storefront page, and the
 // WebSocket endpoint the widget talks to (the wire protocol is documented in
-// PROTOCOL.md). It also implements bot.Publisher: replies stored by the Engine
+// the README, "Widget protocol"). It also implements bot.Publisher: replies stored by the Engine
 // are pushed to the customer's open tabs, never to anybody else, and never
 // blocking the Engine. The stored history is the truth; a tab that missed
 // something replays it when it reconnects.
@@ -53,6 +53,11 @@ type Options struct {
 	// equal bot.Config.MaxMessageRunes, which the Engine enforces.
 	// Default bot.DefaultMaxMessageRunes.
 	MaxMessageRunes int
+	// ShopName is shown on the demo page (default: a demo tea shop).
+	ShopName string
+	// PublicURL is where customers reach Relais, used in the snippet shown on
+	// the demo page. Default: derived from the request.
+	PublicURL string
 	// DefaultLang is used when neither the conversation nor the browser says
 	// which language to speak. Default bot.LangEN.
 	DefaultLang bot.Lang
@@ -133,7 +138,7 @@ func New(engine Engine, opts Options, logger *slog.Logger) *Handler {
 // Register adds the widget's routes to mux:
 //
 //	GET /widget.js         the embeddable script
-//	GET /widget/ws         the WebSocket (see PROTOCOL.md)
+//	GET /widget/ws         the WebSocket (see the README, "Widget protocol")
 //	GET /widget/static/*   static assets (the demo page's stylesheet)
 //	GET /{$}               the demo storefront page
 func (h *Handler) Register(mux *http.ServeMux) {

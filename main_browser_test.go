@@ -77,7 +77,10 @@ func TestBrowserAsksWhereIsMyOrder(t *testing.T) {
 		chromedp.WaitVisible(shadow(".launcher")),
 		chromedp.Click(shadow(".launcher")),
 		chromedp.WaitVisible(shadow("textarea")),
-		chromedp.SendKeys(shadow("textarea"), "Où est ma commande ?"),
+		// Type into the focused textarea with page-level key events: chromedp's
+		// SendKeys reads node attributes without a lock (a data race under -race).
+		chromedp.Evaluate[chromedp.Void](string(shadow("textarea"))+`.focus()`),
+		chromedp.KeyEvent("Où est ma commande ?"),
 		chromedp.Click(shadow(".send")),
 		chromedp.Poll[chromedp.Void](botTexts+`.includes(`+"`"+firstLine(want)+"`"+`)`,
 			chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(20*time.Second)),

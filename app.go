@@ -14,11 +14,12 @@ import (
 
 // app holds the parts shared by the server and the command-line tools.
 type app struct {
-	cfg    config.Config
-	logger *slog.Logger
-	db     *storage.DB
-	faq    *faq.Service
-	engine *bot.Engine
+	cfg       config.Config
+	logger    *slog.Logger
+	db        *storage.DB
+	faq       *faq.Service
+	engine    *bot.Engine
+	escalator *handoff.Escalator
 }
 
 // newApp opens the database, loads the FAQ (seeding it on first use) and
@@ -40,6 +41,7 @@ func newApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*app, 
 		db.Close()
 		return nil, fmt.Errorf("load FAQ: %w", err)
 	}
+	escalator := handoff.NewEscalator(cfg.Slack.Enabled(), hours, handoff.FixedWait(cfg.Handoff.ExpectedWait))
 	engine := bot.NewEngine(bot.Config{
 		Shop: bot.Shop{
 			Name: cfg.Shop.Name, SupportEmail: cfg.Shop.SupportEmail, Hours: hours,
@@ -47,8 +49,8 @@ func newApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*app, 
 		DefaultLang:     cfg.DefaultLang(),
 		MaxMessageRunes: cfg.Widget.MaxMessageLength,
 		ReopenWindow:    cfg.Handoff.ReopenWindow,
-	}, db, faqs, handoff.NewPolicy(), handoff.NewService(), logger.With("component", "engine"))
-	return &app{cfg: cfg, logger: logger, db: db, faq: faqs, engine: engine}, nil
+	}, db, faqs, handoff.NewPolicy(), escalator, logger.With("component", "engine"))
+	return &app{cfg: cfg, logger: logger, db: db, faq: faqs, engine: engine, escalator: escalator}, nil
 }
 
 func (a *app) close() error { return a.db.Close() }

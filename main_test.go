@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -212,7 +214,11 @@ func TestConfigVersionHelp(t *testing.T) {
 	}
 }
 
-// The README gives the two commands and documents every setting.
+var update = flag.Bool("update", false, "rewrite the generated parts of README.md")
+
+// The README gives the two commands and documents every setting: its
+// configuration table is generated from config.Settings (go test -run
+// TestREADME -update . rewrites it).
 func TestREADME(t *testing.T) {
 	b, err := os.ReadFile("README.md")
 	if err != nil {
@@ -224,9 +230,17 @@ func TestREADME(t *testing.T) {
 			t.Errorf("README.md lacks %q", want)
 		}
 	}
-	for _, s := range config.Settings {
-		if !strings.Contains(readme, "`"+s.Key+"` | `"+s.Env+"`") {
-			t.Errorf("README.md configuration table lacks %s (%s)", s.Key, s.Env)
+	const start, end = "<!-- config-table:start -->\n", "<!-- config-table:end -->"
+	i, j := strings.Index(readme, start), strings.Index(readme, end)
+	if i < 0 || j < i {
+		t.Fatalf("README.md lacks the %q … %q markers", start, end)
+	}
+	table := configTable(t)
+	if got := readme[i+len(start) : j]; got != table {
+		if *update {
+			os.WriteFile("README.md", []byte(readme[:i+len(start)]+table+readme[j:]), 0o644)
+		} else {
+			t.Errorf("README.md configuration table is out of date: run go test -run TestREADME -update .")
 		}
 	}
 	ci, err := os.ReadFile(".ci/run")
@@ -236,4 +250,34 @@ func TestREADME(t *testing.T) {
 	if !strings.Contains(string(ci), "\ngo test -race ./...\n") {
 		t.Error(".ci/run does not run the README test command")
 	}
+}
+
+// configTable renders config.Settings with their defaults as a Markdown table.
+func configTable(t *testing.T) string {
+	var dump strings.Builder
+	if err := config.Dump(&dump, config.Default()); err != nil {
+		t.Fatal(err)
+	}
+	defaults := map[string]string{}
+	section := ""
+	for _, line := range strings.Split(dump.String(), "\n") {
+		if strings.HasPrefix(line, "[") {
+			section = strings.Trim(line, "[]")
+		} else if k, v, ok := strings.Cut(line, " = "); ok {
+			defaults[section+"."+k] = v
+		}
+	}
+	var b strings.Builder
+	b.WriteString("| key | environment | flag | default | meaning |\n|---|---|---|---|---|\n")
+	for _, s := range config.Settings {
+		flagName, env := "", "`"+s.Env+"`"
+		if s.Flag != "" {
+			flagName = "`--" + s.Flag + "`"
+		}
+		if s.Secret {
+			env += " (or `" + s.Env + "_FILE`)"
+		}
+		fmt.Fprintf(&b, "| `%s` | %s | %s | `%s` | %s |\n", s.Key, env, flagName, defaults[s.Key], s.Help)
+	}
+	return b.String()
 }

@@ -19,8 +19,9 @@ type Store interface {
 	// Messages returns up to limit messages of a conversation with an id above
 	// afterID, oldest first.
 	Messages(ctx context.Context, conversationID, afterID int64, limit int) ([]Message, error)
-	// RecentMessages returns the last limit messages of a conversation, oldest first.
-	RecentMessages(ctx context.Context, conversationID int64, limit int) ([]Message, error)
+	// RecentMessages returns the last limit messages of a conversation with an
+	// id above afterID, oldest first.
+	RecentMessages(ctx context.Context, conversationID, afterID int64, limit int) ([]Message, error)
 	// Commit applies a Change atomically and fills in the ids it creates.
 	// Returns EConflict if an inbound message's ExternalID is already stored.
 	Commit(ctx context.Context, c *Change) error
@@ -44,6 +45,15 @@ type Change struct {
 	Handoff *Handoff
 	// Feedback, if set, records a 👍/👎 on a bot answer.
 	Feedback *Feedback
+	// CSAT, if set, records the customer's satisfaction rating. A conversation
+	// keeps its first rating: a second one is ignored.
+	CSAT *CSAT
+}
+
+// CSAT is a customer satisfaction rating, from 1 (bad) to 5 (great).
+type CSAT struct {
+	Score int
+	Agent string // the agent who resolved the conversation
 }
 
 // Transition is a stored change of conversation state.

@@ -230,9 +230,10 @@ func (e *Engine) ProcessStored(ctx context.Context, m Message) error {
 	return e.Process(ctx, Receipt{Conversation: conv, Message: m, Handled: m.Handled})
 }
 
-// History returns up to limit messages of a conversation after afterID.
+// History returns the latest limit messages of a conversation with an id
+// above afterID, oldest first.
 func (e *Engine) History(ctx context.Context, conversationID, afterID int64, limit int) ([]Message, error) {
-	return e.store.Messages(ctx, conversationID, afterID, limit)
+	return e.store.RecentMessages(ctx, conversationID, afterID, limit)
 }
 
 // Conversation returns a conversation by id.
@@ -251,6 +252,7 @@ const (
 	TargetDesk          = "desk"
 	KindCustomerMessage = "customer_message" // a customer message for the agents' thread
 	KindDeliver         = "deliver"          // a message for the customer on a durable channel
+	KindCSAT            = "csat"             // a satisfaction rating for the agents' thread
 )
 
 // deliver queues message number idx (1-based) of c for the customer when the

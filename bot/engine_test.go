@@ -81,7 +81,7 @@ func newFixture(t *testing.T, cfg bot.Config) *fixture {
 		cfg.Shop = bot.Shop{Name: "Test Shop", SupportEmail: "help@test.example"}
 	}
 	f := &fixture{db: db, pub: &recorder{}, now: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)}
-	f.engine = bot.NewEngine(cfg, db, faqAnswers, handoff.NewPolicy(), handoff.NewService(), nil)
+	f.engine = bot.NewEngine(cfg, db, faqAnswers, handoff.NewPolicy(), handoff.NewEscalator(false, bot.Hours{}, nil), nil)
 	f.engine.SetClock(func() time.Time { return f.now })
 	f.engine.AddPublisher(f.pub)
 	return f

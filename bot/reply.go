@@ -26,7 +26,7 @@ func (e *Engine) Process(ctx context.Context, r Receipt) error {
 	if err != nil {
 		return fmt.Errorf("load conversation: %w", err)
 	}
-	history, err := e.store.RecentMessages(ctx, conv.ID, historySize)
+	history, err := e.store.RecentMessages(ctx, conv.ID, 0, historySize)
 	if err != nil {
 		return fmt.Errorf("load history: %w", err)
 	}
@@ -67,7 +67,7 @@ func (e *Engine) Process(ctx context.Context, r Receipt) error {
 func (e *Engine) reply(ctx context.Context, conv Conversation, history []Message, in Message) (*Change, error) {
 	switch {
 	case isCSAT(in.Payload):
-		return e.replyCSAT(conv, in), nil
+		return e.replyCSAT(conv, history, in), nil
 	case conv.State.WithHuman():
 		// Arrived while the conversation was handed off: relay it.
 		return &Change{Outbox: []OutboxItem{{Target: TargetDesk, Kind: KindCustomerMessage, MessageID: in.ID}}}, nil
@@ -185,15 +185,26 @@ func (e *Engine) escalate(ctx context.Context, c *Change, a Assessment, topic st
 	}
 }
 
-// replyCSAT thanks the customer for a satisfaction rating. The rating itself is
-// recorded by the desk (handoff), which owns CSAT.
-func (e *Engine) replyCSAT(conv Conversation, in Message) *Change {
-	_, err := strconv.Atoi(strings.TrimPrefix(in.Payload, payloadCSATPrefix))
-	if err != nil {
-		return &Change{}
+// replyCSAT records a satisfaction rating (the first one of the
+// conversation), tells the agents' thread, and thanks the customer.
+func (e *Engine) replyCSAT(conv Conversation, history []Message, in Message) *Change {
+	score, err := strconv.Atoi(strings.TrimPrefix(in.Payload, payloadCSATPrefix))
+	if err != nil || score < 1 || score > 5 {
+		return &Change{} // not a rating the bot offered: nothing to answer
 	}
-	return &Change{Messages: []Message{{Role: RoleBot, Action: ActionFeedback, Text: e.Texts(conv.Lang).CSATThanks, Lang: conv.Lang}}}
+	c := &Change{Messages: []Message{{Role: RoleBot, Action: ActionFeedback, Text: e.Texts(conv.Lang).CSATThanks, Lang: conv.Lang}}}
+	for _, m := range history {
+		if m.ID != in.ID && m.Role == RoleCustomer && isCSAT(m.Payload) {
+			return c // rated already: the first rating stands
+		}
+	}
+	c.CSAT = &CSAT{Score: score, Agent: conv.Agent}
+	c.Outbox = []OutboxItem{{Target: TargetDesk, Kind: KindCSAT, Payload: fmt.Appendf(nil, `{"score":%d}`, score)}}
+	return c
 }
+
+// CSATPayload returns the quick-reply payload of a rating (1–5).
+func CSATPayload(score int) string { return payloadCSATPrefix + strconv.Itoa(score) }
 
 // feedbackFor returns the 👍/👎 that in gives, if any, on the last bot answer.
 func feedbackFor(history []Message, in Message) *Feedback {

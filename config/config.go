@@ -21,6 +21,7 @@ type Config struct {
 	FAQ      FAQ      `toml:"faq"`
 	Widget   Widget   `toml:"widget"`
 	Handoff  Handoff  `toml:"handoff"`
+	Slack    Slack    `toml:"slack"`
 }
 
 // Server is the HTTP server.
@@ -77,7 +78,23 @@ type Widget struct {
 // Handoff is the hand-over to humans.
 type Handoff struct {
 	ReopenWindow time.Duration `toml:"reopen_window"`
+	ExpectedWait time.Duration `toml:"expected_wait"`
 }
+
+// Slack is the agents' desk in Slack. It is enabled by setting a bot token.
+type Slack struct {
+	BotToken      string `toml:"bot_token"`
+	AppToken      string `toml:"app_token"`
+	SigningSecret string `toml:"signing_secret"`
+	Channel       string `toml:"channel"`
+	Mode          string `toml:"mode"`
+	APIURL        string `toml:"api_url"`
+	Lang          string `toml:"lang"`
+	NoteMarker    string `toml:"note_marker"`
+}
+
+// Enabled reports whether the Slack desk is configured.
+func (s Slack) Enabled() bool { return s.BotToken != "" }
 
 // Default returns the configuration used when nothing is set: enough to run
 // Relais locally with no account anywhere.
@@ -103,6 +120,7 @@ func Default() Config {
 		Widget: Widget{
 			MaxMessageLength: 2000,
 		},
-		Handoff: Handoff{ReopenWindow: 0},
+		Handoff: Handoff{ReopenWindow: 0, ExpectedWait: 15 * time.Minute},
+		Slack:   Slack{Mode: "socket", APIURL: "https://slack.com/api/", Lang: "en", NoteMarker: "note:"},
 	}
 }

@@ -120,44 +120,69 @@ schedule = ["mon-fry 9-18"]
 }
 
 func TestSecretFromFileAndDumpRedacts(t *testing.T) {
-	// Register a secret setting for the test: the real ones arrive with the
-	// Slack, Discord and OpenAI adapters.
-	old := Settings
-	t.Cleanup(func() { Settings = old })
-	Settings = append([]Setting(nil), old...)
-	for i, s := range Settings {
-		if s.Key == "shop.orders_url" {
-			Settings[i].Env, Settings[i].Secret = "RELAIS_TEST_SECRET", true
-		}
-	}
-
 	dir := t.TempDir()
-	secret := filepath.Join(dir, "secret")
-	os.WriteFile(secret, []byte("https://hunter2.example/orders\n"), 0o600)
-	c, err := Load(Sources{Getenv: env(map[string]string{"RELAIS_TEST_SECRET_FILE": secret})})
+	secret := filepath.Join(dir, "bot-token")
+	os.WriteFile(secret, []byte("xoxb-hunter2\n"), 0o600)
+	c, err := Load(Sources{Getenv: env(map[string]string{
+		"RELAIS_SLACK_BOT_TOKEN_FILE": secret,
+		"RELAIS_SLACK_APP_TOKEN":      "xapp-swordfish",
+		"RELAIS_SLACK_CHANNEL":        "C123",
+	})})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Shop.OrdersURL != "https://hunter2.example/orders" {
-		t.Fatalf("secret from file = %q (trailing newline must be trimmed)", c.Shop.OrdersURL)
+	if c.Slack.BotToken != "xoxb-hunter2" || !c.Slack.Enabled() {
+		t.Fatalf("bot token from file = %q (the trailing newline must be trimmed)", c.Slack.BotToken)
 	}
 	var b strings.Builder
 	if err := Dump(&b, c); err != nil {
 		t.Fatal(err)
 	}
-	if strings.Contains(b.String(), "hunter2") {
-		t.Errorf("Dump leaks the secret:\n%s", b.String())
+	for _, leak := range []string{"hunter2", "swordfish"} {
+		if strings.Contains(b.String(), leak) {
+			t.Errorf("Dump leaks a secret:\n%s", b.String())
+		}
 	}
-	if !strings.Contains(b.String(), `orders_url = "<redacted>"`) {
-		t.Errorf("Dump does not say the secret is set:\n%s", b.String())
+	for _, want := range []string{`bot_token = "<redacted>"`, `app_token = "<redacted>"`, `signing_secret = ""`, `channel = "C123"`} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("Dump lacks %s:\n%s", want, b.String())
+		}
 	}
-	if got := c.Secrets(); len(got) != 1 || got[0] != "https://hunter2.example/orders" {
-		t.Errorf("Secrets() = %q", got)
+	if diff := cmp.Diff([]string{"xoxb-hunter2", "xapp-swordfish"}, c.Secrets()); diff != "" {
+		t.Errorf("Secrets() (-want +got):\n%s", diff)
 	}
 
-	_, err = Load(Sources{Getenv: env(map[string]string{"RELAIS_TEST_SECRET": "x", "RELAIS_TEST_SECRET_FILE": secret})})
+	_, err = Load(Sources{Getenv: env(map[string]string{"RELAIS_SLACK_BOT_TOKEN": "xoxb-x", "RELAIS_SLACK_BOT_TOKEN_FILE": secret})})
 	if err == nil || !strings.Contains(err.Error(), "keep one") {
-		t.Errorf("both RELAIS_TEST_SECRET and _FILE: err = %v, want a problem", err)
+		t.Errorf("both RELAIS_SLACK_BOT_TOKEN and _FILE: err = %v, want a problem", err)
+	}
+}
+
+func TestSlackValidation(t *testing.T) {
+	for _, tc := range []struct {
+		env  map[string]string
+		want []string // problems expected; none if empty
+	}{
+		{map[string]string{}, nil},
+		{map[string]string{"RELAIS_SLACK_CHANNEL": "C1"}, []string{"slack.bot_token: must be set"}},
+		{map[string]string{"RELAIS_SLACK_BOT_TOKEN": "xoxp-user"}, []string{"slack.bot_token: must be a bot token", "slack.channel:", "slack.app_token:"}},
+		{map[string]string{"RELAIS_SLACK_BOT_TOKEN": "xoxb-1", "RELAIS_SLACK_CHANNEL": "C1", "RELAIS_SLACK_MODE": "events"}, []string{"slack.signing_secret:"}},
+		{map[string]string{"RELAIS_SLACK_BOT_TOKEN": "xoxb-1", "RELAIS_SLACK_CHANNEL": "C1", "RELAIS_SLACK_APP_TOKEN": "xapp-1", "RELAIS_SLACK_API_URL": "http://127.0.0.1:1", "RELAIS_SLACK_LANG": "de"},
+			[]string{"slack.api_url:", "slack.lang:"}},
+		{map[string]string{"RELAIS_SLACK_BOT_TOKEN": "xoxb-1", "RELAIS_SLACK_CHANNEL": "C1", "RELAIS_SLACK_APP_TOKEN": "xapp-1"}, nil},
+	} {
+		_, err := Load(Sources{Getenv: env(tc.env)})
+		if len(tc.want) == 0 {
+			if err != nil {
+				t.Errorf("%v: unexpected problems: %v", tc.env, err)
+			}
+			continue
+		}
+		for _, w := range tc.want {
+			if err == nil || !strings.Contains(err.Error(), w) {
+				t.Errorf("%v: problems %v lack %q", tc.env, err, w)
+			}
+		}
 	}
 }
 

@@ -44,6 +44,15 @@ var Settings = []Setting{
 	{Key: "widget.allowed_origins", Env: "RELAIS_WIDGET_ALLOWED_ORIGINS", Help: "shop origins allowed to open the widget's WebSocket (host patterns, e.g. shop.example.com); empty = same origin only"},
 	{Key: "widget.max_message_length", Env: "RELAIS_WIDGET_MAX_MESSAGE_LENGTH", Help: "longest customer message, in characters"},
 	{Key: "handoff.reopen_window", Env: "RELAIS_HANDOFF_REOPEN_WINDOW", Help: "a resolved conversation reopens if the customer writes within this time (e.g. 24h); 0 = always start afresh"},
+	{Key: "handoff.expected_wait", Env: "RELAIS_HANDOFF_EXPECTED_WAIT", Help: "wait for a first agent reply announced to customers during support hours"},
+	{Key: "slack.bot_token", Env: "RELAIS_SLACK_BOT_TOKEN", Secret: true, Help: "Slack bot token (xoxb-…); setting it enables the Slack desk"},
+	{Key: "slack.app_token", Env: "RELAIS_SLACK_APP_TOKEN", Secret: true, Help: "Slack app-level token (xapp-…, scope connections:write) for Socket Mode"},
+	{Key: "slack.signing_secret", Env: "RELAIS_SLACK_SIGNING_SECRET", Secret: true, Help: "Slack signing secret, for the Events API mode"},
+	{Key: "slack.channel", Env: "RELAIS_SLACK_CHANNEL", Help: "id of the agents' channel (C…); the bot must be invited to it"},
+	{Key: "slack.mode", Env: "RELAIS_SLACK_MODE", Help: "socket (Socket Mode, no public URL needed) or events (Events API over HTTP)"},
+	{Key: "slack.api_url", Env: "RELAIS_SLACK_API_URL", Help: "Slack Web API base URL (for proxies and tests)"},
+	{Key: "slack.lang", Env: "RELAIS_SLACK_LANG", Help: "language of the texts agents read in Slack: en or fr"},
+	{Key: "slack.note_marker", Env: "RELAIS_SLACK_NOTE_MARKER", Help: "thread replies starting with this stay internal (not sent to the customer)"},
 }
 
 // lookup returns the setting for key.

@@ -83,6 +83,47 @@ func (c Config) Validate() Problems {
 	if c.Handoff.ReopenWindow < 0 {
 		add("handoff.reopen_window", "must not be negative")
 	}
+	if c.Handoff.ExpectedWait <= 0 {
+		add("handoff.expected_wait", "must be positive")
+	}
+	p = append(p, c.Slack.validate()...)
+	return p
+}
+
+// validate checks the Slack desk: nothing when it is off, everything it needs when on.
+func (s Slack) validate() Problems {
+	var p Problems
+	add := func(key, format string, args ...any) { p = append(p, key+": "+fmt.Sprintf(format, args...)) }
+	if !s.Enabled() {
+		if s.AppToken != "" || s.SigningSecret != "" || s.Channel != "" {
+			add("slack.bot_token", "must be set to enable Slack (other slack.* settings are set)")
+		}
+		return p
+	}
+	if !strings.HasPrefix(s.BotToken, "xoxb-") {
+		add("slack.bot_token", "must be a bot token starting with xoxb-")
+	}
+	if s.Channel == "" {
+		add("slack.channel", "must be set: the id of the agents' channel (C…)")
+	}
+	switch s.Mode {
+	case "socket":
+		if !strings.HasPrefix(s.AppToken, "xapp-") {
+			add("slack.app_token", "Socket Mode needs an app-level token starting with xapp-")
+		}
+	case "events":
+		if s.SigningSecret == "" {
+			add("slack.signing_secret", "the Events API mode needs the app's signing secret")
+		}
+	default:
+		add("slack.mode", "%q is not socket or events", s.Mode)
+	}
+	if u, err := url.Parse(s.APIURL); err != nil || u.Host == "" || !strings.HasSuffix(s.APIURL, "/") {
+		add("slack.api_url", "%q is not a URL ending with /", s.APIURL)
+	}
+	if _, err := bot.ParseLang(s.Lang); err != nil {
+		add("slack.lang", "%v", err)
+	}
 	return p
 }
 

@@ -43,7 +43,7 @@ func (db *DB) Commit(ctx context.Context, c *bot.Change) error {
 	if c.Conversation == nil {
 		return fmt.Errorf("commit: change has no conversation")
 	}
-	return db.update(ctx, func(tx *sql.Tx) error {
+	err := db.update(ctx, func(tx *sql.Tx) error {
 		conv := c.Conversation
 		if err := db.saveConversation(ctx, tx, conv); err != nil {
 			return err
@@ -79,8 +79,18 @@ func (db *DB) Commit(ctx context.Context, c *bot.Change) error {
 				return fmt.Errorf("insert feedback: %w", err)
 			}
 		}
+		if r := c.CSAT; r != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO csat (conversation_id, score, agent, created_at) VALUES (?, ?, ?, ?)
+				ON CONFLICT (conversation_id) DO NOTHING`, conv.ID, r.Score, r.Agent, db.stamp(conv.UpdatedAt)); err != nil {
+				return fmt.Errorf("insert CSAT: %w", err)
+			}
+		}
 		return nil
 	})
+	if err == nil {
+		db.notifyOutbox(c.Outbox)
+	}
+	return err
 }
 
 func (db *DB) saveConversation(ctx context.Context, tx *sql.Tx, c *bot.Conversation) error {

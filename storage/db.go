@@ -37,6 +37,8 @@ type DB struct {
 	write *sql.DB // one connection, immediate transactions
 	read  *sql.DB // read-only connections
 	now   func() time.Time
+
+	outboxListeners []func(target string)
 }
 
 // Open opens (creating if needed) the SQLite database at path and migrates it

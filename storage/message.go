@@ -35,10 +35,11 @@ func (db *DB) Messages(ctx context.Context, conversationID, afterID int64, limit
 	return scanMessages(rows, false)
 }
 
-// RecentMessages returns the last limit messages of a conversation, oldest first.
-func (db *DB) RecentMessages(ctx context.Context, conversationID int64, limit int) ([]bot.Message, error) {
+// RecentMessages returns the last limit messages of a conversation with an id
+// above afterID, oldest first.
+func (db *DB) RecentMessages(ctx context.Context, conversationID, afterID int64, limit int) ([]bot.Message, error) {
 	rows, err := db.read.QueryContext(ctx, `SELECT `+messageColumns+` FROM messages
-		WHERE conversation_id = ? ORDER BY id DESC LIMIT ?`, conversationID, limit)
+		WHERE conversation_id = ? AND id > ? ORDER BY id DESC LIMIT ?`, conversationID, afterID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("query recent messages: %w", err)
 	}

@@ -42,7 +42,7 @@ func (db *DB) insertOutbox(ctx context.Context, tx *sql.Tx, conversationID int64
 
 // Enqueue queues outbox items outside of a conversation Change.
 func (db *DB) Enqueue(ctx context.Context, items ...bot.OutboxItem) error {
-	return db.update(ctx, func(tx *sql.Tx) error {
+	err := db.update(ctx, func(tx *sql.Tx) error {
 		for i := range items {
 			if err := db.insertOutbox(ctx, tx, items[i].ConversationID, nil, &items[i]); err != nil {
 				return err
@@ -50,6 +50,33 @@ func (db *DB) Enqueue(ctx context.Context, items ...bot.OutboxItem) error {
 		}
 		return nil
 	})
+	if err == nil {
+		db.notifyOutbox(items)
+	}
+	return err
+}
+
+// OnOutbox registers fn to be called with the target of every outbox item
+// committed from now on (once per target and commit), so that dispatchers
+// wake up at once. Register listeners before the database is used.
+func (db *DB) OnOutbox(fn func(target string)) {
+	db.outboxListeners = append(db.outboxListeners, fn)
+}
+
+func (db *DB) notifyOutbox(items []bot.OutboxItem) {
+	if len(items) == 0 || len(db.outboxListeners) == 0 {
+		return
+	}
+	seen := make(map[string]bool, 2)
+	for _, it := range items {
+		if seen[it.Target] {
+			continue
+		}
+		seen[it.Target] = true
+		for _, fn := range db.outboxListeners {
+			fn(it.Target)
+		}
+	}
 }
 
 // DueOutbox returns up to limit pending items for target that are due at now.

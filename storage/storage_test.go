@@ -137,7 +137,7 @@ func TestCommitRoundTrip(t *testing.T) {
 	if diff := cmp.Diff(want, msgs); diff != "" {
 		t.Errorf("Messages mismatch (-want +got):\n%s", diff)
 	}
-	recent, err := db.RecentMessages(ctx, conv.ID, 2)
+	recent, err := db.RecentMessages(ctx, conv.ID, 0, 2)
 	if err != nil {
 		t.Fatal(err)
 	}

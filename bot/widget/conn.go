@@ -36,6 +36,7 @@ var (
 type outFrame struct {
 	data  []byte
 	msgID int64
+	agent *bot.Message // an agent's message, reported delivered once written
 }
 
 // client is one WebSocket connection. It runs three goroutines: the reader
@@ -145,7 +146,7 @@ func (h *Handler) serveWS(w http.ResponseWriter, r *http.Request) {
 	defer c.cancel(errGone)
 	h.hub.add(c) // before loading the history, so nothing published meanwhile is missed
 	defer h.hub.remove(c)
-	welcome, err := h.welcome(c, token, hello.After)
+	welcome, replayed, err := h.welcome(c, token, hello.After)
 	if err != nil {
 		h.logger.Error("welcome widget client", keyError, err)
 		msg, _ := json.Marshal(errorFrame{Type: typeError, Code: codeInternal, Message: h.engine.Texts(c.language()).InternalFailure})
@@ -157,6 +158,9 @@ func (h *Handler) serveWS(w http.ResponseWriter, r *http.Request) {
 	if err := h.write(conn, welcome); err != nil {
 		conn.CloseNow()
 		return
+	}
+	for i := range replayed {
+		h.delivered(&replayed[i])
 	}
 
 	var wg sync.WaitGroup
@@ -210,8 +214,8 @@ func (h *Handler) readHello(conn *websocket.Conn) (inFrame, bool) {
 }
 
 // welcome returns the answer to hello: the token, the conversation's state
-// and the messages the client has not seen.
-func (h *Handler) welcome(c *client, token string, after int64) ([]byte, error) {
+// and the messages the client has not seen (also returned, for delivery marks).
+func (h *Handler) welcome(c *client, token string, after int64) ([]byte, []bot.Message, error) {
 	ctx, cancel := context.WithTimeout(h.ctx, h.opts.ProcessTimeout)
 	defer cancel()
 	state, lang := bot.StateBot, c.language()
@@ -220,44 +224,23 @@ func (h *Handler) welcome(c *client, token string, after int64) ([]byte, error) 
 	switch {
 	case err == nil:
 		state, lang = conv.State, conv.Lang.Or(lang)
-		if msgs, err = h.history(ctx, conv.ID, max(after, 0)); err != nil {
-			return nil, err
+		if msgs, err = h.engine.History(ctx, conv.ID, max(after, 0), h.opts.HistoryLimit); err != nil {
+			return nil, nil, err
 		}
 	case bot.ErrorKind(err) != bot.ENotFound:
-		return nil, err
+		return nil, nil, err
 	}
 	c.setLanguage(lang)
 	c.skipThrough = max(after, 0)
 	if len(msgs) > 0 {
 		c.skipThrough = max(c.skipThrough, msgs[len(msgs)-1].ID)
 	}
-	return json.Marshal(welcomeFrame{
+	data, err := json.Marshal(welcomeFrame{
 		Type: typeWelcome, Token: token, Lang: lang, State: state,
 		Greeting: h.engine.Texts(lang).Greeting, MaxLength: h.opts.MaxMessageRunes,
 		Messages: toJSONs(msgs),
 	})
-}
-
-// history returns the latest HistoryLimit messages after afterID.
-func (h *Handler) history(ctx context.Context, convID, afterID int64) ([]bot.Message, error) {
-	const maxPages = 50
-	limit := h.opts.HistoryLimit
-	var out []bot.Message
-	for range maxPages {
-		page, err := h.engine.History(ctx, convID, afterID, limit)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, page...)
-		if len(out) > limit {
-			out = append(out[:0:0], out[len(out)-limit:]...)
-		}
-		if len(page) < limit {
-			break
-		}
-		afterID = page[len(page)-1].ID
-	}
-	return out, nil
+	return data, msgs, err
 }
 
 func (h *Handler) write(conn *websocket.Conn, data []byte) error {

@@ -72,12 +72,12 @@ func (s *fakeStore) Messages(_ context.Context, convID, afterID int64, limit int
 	return out, nil
 }
 
-func (s *fakeStore) RecentMessages(_ context.Context, convID int64, limit int) ([]bot.Message, error) {
+func (s *fakeStore) RecentMessages(_ context.Context, convID, afterID int64, limit int) ([]bot.Message, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []bot.Message
 	for _, m := range s.msgs {
-		if m.ConversationID == convID {
+		if m.ConversationID == convID && m.ID > afterID {
 			out = append(out, m)
 		}
 	}

@@ -48,6 +48,24 @@ func (h *hub) count() int {
 	return n
 }
 
+// Offline reports whether conv's customer has no widget open. It reports
+// false for conversations of other channels, which the widget cannot see.
+func (h *Handler) Offline(conv bot.Conversation) bool {
+	if conv.Channel != bot.ChannelWidget {
+		return false
+	}
+	h.hub.mu.RLock()
+	defer h.hub.mu.RUnlock()
+	return len(h.hub.clients[conv.CustomerKey]) == 0
+}
+
+// delivered reports an agent's message written to the customer's socket.
+func (h *Handler) delivered(m *bot.Message) {
+	if m != nil && m.Role == bot.RoleAgent && h.opts.OnDelivered != nil {
+		h.opts.OnDelivered(h.ctx, *m)
+	}
+}
+
 // Publish pushes msgs to the live connections of conv's customer. It never
 // blocks: a connection whose send queue is full is dropped (it replays what it
 // missed when it reconnects). Conversations of other channels are ignored.
@@ -62,7 +80,11 @@ func (h *Handler) Publish(conv bot.Conversation, msgs []bot.Message) {
 			h.logger.Error("encode message", keyConversation, conv.ID, keyMessage, m.ID, keyError, err)
 			continue
 		}
-		frames = append(frames, outFrame{data: data, msgID: m.ID})
+		f := outFrame{data: data, msgID: m.ID}
+		if m.Role == bot.RoleAgent {
+			f.agent = &m
+		}
+		frames = append(frames, f)
 	}
 	h.hub.mu.RLock()
 	defer h.hub.mu.RUnlock()

@@ -30,6 +30,7 @@ func (c *client) writeLoop() {
 				c.cancel(err)
 				return
 			}
+			c.h.delivered(f.agent)
 		case <-ping.C:
 			ctx, cancel := context.WithTimeout(c.ctx, c.h.opts.PongTimeout)
 			err := c.conn.Ping(ctx)

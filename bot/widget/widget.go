@@ -53,6 +53,10 @@ type Options struct {
 	// equal bot.Config.MaxMessageRunes, which the Engine enforces.
 	// Default bot.DefaultMaxMessageRunes.
 	MaxMessageRunes int
+	// OnDelivered, if set, is called once an agent's message has been written
+	// to one of the customer's open widgets (live or replayed on reconnect),
+	// from that connection's goroutine: it must be quick.
+	OnDelivered func(ctx context.Context, m bot.Message)
 	// ShopName is shown on the demo page (default: a demo tea shop).
 	ShopName string
 	// PublicURL is where customers reach Relais, used in the snippet shown on

@@ -1,0 +1,212 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+)
+
+// OutboxStore is what a Dispatcher needs from storage.
+type OutboxStore interface {
+	// DueOutbox returns up to limit pending items of target due at now, at most
+	// one per conversation (the oldest), so a conversation's items go in order.
+	DueOutbox(ctx context.Context, target string, now time.Time, limit int) ([]OutboxItem, error)
+	// NextOutboxAttempt returns when the next pending item of target is due.
+	NextOutboxAttempt(ctx context.Context, target string) (time.Time, bool, error)
+	CompleteOutbox(ctx context.Context, id int64) error
+	RetryOutbox(ctx context.Context, id int64, next time.Time, errText string) error
+	FailOutbox(ctx context.Context, id int64, errText string) error
+}
+
+// Deliverer delivers outbox items of one target to the outside world.
+// Deliver returns nil once the item is delivered, a *RetryAfterError when the
+// platform asked to wait (HTTP 429), a PermanentError when retrying cannot
+// help, and any other error for a failure worth retrying with backoff.
+type Deliverer interface {
+	Deliver(ctx context.Context, it OutboxItem) error
+}
+
+// RetryAfterError asks the dispatcher to try again after a delay (rate limits).
+type RetryAfterError struct {
+	After time.Duration
+	Err   error
+}
+
+func (e *RetryAfterError) Error() string { return fmt.Sprintf("retry after %v: %v", e.After, e.Err) }
+func (e *RetryAfterError) Unwrap() error { return e.Err }
+
+// permanentError marks a failure that retrying cannot fix.
+type permanentError struct{ err error }
+
+func (e permanentError) Error() string { return e.err.Error() }
+func (e permanentError) Unwrap() error { return e.err }
+
+// Permanent wraps err so that the dispatcher gives up at once.
+func Permanent(err error) error { return permanentError{err} }
+
+// DispatcherConfig tunes a Dispatcher. Zero values take the defaults.
+type DispatcherConfig struct {
+	MaxAttempts int           // attempts before giving up (default 8)
+	MinBackoff  time.Duration // first retry delay (default 1s), doubled each time
+	MaxBackoff  time.Duration // longest retry delay (default 5m)
+	Parallel    int           // items (of different conversations) delivered at once (default 4)
+	Poll        time.Duration // longest sleep without a Kick (default 5s)
+	// Delivered and Failed, if set, are called after an item is delivered or
+	// given up on (for delivery marks). They must not block for long.
+	Delivered func(ctx context.Context, it OutboxItem)
+	Failed    func(ctx context.Context, it OutboxItem, err error)
+}
+
+// Dispatcher delivers the outbox items of one target: due items are delivered
+// in order per conversation, failures are retried with exponential backoff and
+// jitter, rate limits are honoured, and an item that keeps failing is marked
+// failed loudly. Items survive restarts: they live in the database.
+type Dispatcher struct {
+	store   OutboxStore
+	target  string
+	handler Deliverer
+	cfg     DispatcherConfig
+	logger  *slog.Logger
+	now     func() time.Time
+	kick    chan struct{}
+}
+
+// NewDispatcher returns a Dispatcher of target's items through handler.
+func NewDispatcher(store OutboxStore, target string, handler Deliverer, cfg DispatcherConfig, logger *slog.Logger) *Dispatcher {
+	if cfg.MaxAttempts <= 0 {
+		cfg.MaxAttempts = 8
+	}
+	if cfg.MinBackoff <= 0 {
+		cfg.MinBackoff = time.Second
+	}
+	if cfg.MaxBackoff <= 0 {
+		cfg.MaxBackoff = 5 * time.Minute
+	}
+	if cfg.Parallel <= 0 {
+		cfg.Parallel = 4
+	}
+	if cfg.Poll <= 0 {
+		cfg.Poll = 5 * time.Second
+	}
+	return &Dispatcher{store: store, target: target, handler: handler, cfg: cfg, logger: logger,
+		now: time.Now, kick: make(chan struct{}, 1)}
+}
+
+// Target returns the target the Dispatcher delivers.
+func (d *Dispatcher) Target() string { return d.target }
+
+// Kick wakes the Dispatcher up: new items were queued. It never blocks.
+func (d *Dispatcher) Kick() {
+	select {
+	case d.kick <- struct{}{}:
+	default:
+	}
+}
+
+// Run delivers items until ctx ends.
+func (d *Dispatcher) Run(ctx context.Context) {
+	for {
+		n, err := d.deliverDue(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		if err != nil {
+			d.logger.Error("outbox: cannot read due items", "target", d.target, "err", err)
+		}
+		if n > 0 && err == nil {
+			continue // more may be due (later items of the same conversations)
+		}
+		wait := d.cfg.Poll
+		if next, ok, err := d.store.NextOutboxAttempt(ctx, d.target); err == nil && ok {
+			wait = min(wait, max(0, next.Sub(d.now())))
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-d.kick:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+}
+
+// deliverDue delivers one batch of due items and returns how many it tried.
+func (d *Dispatcher) deliverDue(ctx context.Context) (int, error) {
+	items, err := d.store.DueOutbox(ctx, d.target, d.now(), d.cfg.Parallel*4)
+	if err != nil || len(items) == 0 {
+		return 0, err
+	}
+	sem := make(chan struct{}, d.cfg.Parallel)
+	var wg sync.WaitGroup
+	for _, it := range items {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			d.deliver(ctx, it)
+		})
+	}
+	wg.Wait()
+	return len(items), nil
+}
+
+func (d *Dispatcher) deliver(ctx context.Context, it OutboxItem) {
+	err := d.handler.Deliver(ctx, it)
+	if ctx.Err() != nil {
+		return // shutting down: the item stays pending and is retried at the next start
+	}
+	log := d.logger.With("target", d.target, "kind", it.Kind, "item", it.ID, "conversation", it.ConversationID, "attempt", it.Attempts+1)
+	if err == nil {
+		if err := d.store.CompleteOutbox(ctx, it.ID); err != nil {
+			log.Error("outbox: delivered but cannot mark it done; it may be delivered again", "err", err)
+			return
+		}
+		if d.cfg.Delivered != nil {
+			d.cfg.Delivered(ctx, it)
+		}
+		return
+	}
+	var perm permanentError
+	var ra *RetryAfterError
+	switch {
+	case errors.As(err, &perm) || it.Attempts+1 >= d.cfg.MaxAttempts:
+		log.Error("outbox: delivery failed for good", "err", err)
+		if err := d.store.FailOutbox(ctx, it.ID, err.Error()); err != nil {
+			log.Error("outbox: cannot mark item failed", "err", err)
+		}
+		if d.cfg.Failed != nil {
+			d.cfg.Failed(ctx, it, err)
+		}
+	case errors.As(err, &ra):
+		log.Warn("outbox: rate limited", "retry_after", ra.After)
+		d.retry(ctx, log, it, max(ra.After, 100*time.Millisecond), err)
+	default:
+		log.Warn("outbox: delivery failed, will retry", "err", err)
+		d.retry(ctx, log, it, d.backoff(it.Attempts), err)
+	}
+}
+
+func (d *Dispatcher) retry(ctx context.Context, log *slog.Logger, it OutboxItem, after time.Duration, cause error) {
+	if err := d.store.RetryOutbox(ctx, it.ID, d.now().Add(after), cause.Error()); err != nil {
+		log.Error("outbox: cannot schedule retry", "err", err)
+	}
+}
+
+// backoff returns the delay before attempt n+2: MinBackoff·2ⁿ, capped, with
+// ±20 % jitter so that retries of many items do not arrive together.
+func (d *Dispatcher) backoff(attempts int) time.Duration {
+	b := d.cfg.MinBackoff << min(attempts, 20)
+	if b <= 0 || b > d.cfg.MaxBackoff {
+		b = d.cfg.MaxBackoff
+	}
+	jitter := 0.8 + 0.4*rand.Float64()
+	return time.Duration(float64(b) * jitter)
+}
+
+// SetClock replaces the Dispatcher's clock (tests).
+func (d *Dispatcher) SetClock(now func() time.Time) { d.now = now }

@@ -1,0 +1,231 @@
+package bot_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/relaisbot/relais/bot"
+	"github.com/relaisbot/relais/storage"
+)
+
+// scriptedDeliverer records deliveries and fails as told: errs[n] is returned
+// for the n-th attempt of an item (by item id), nil when the list runs out.
+type scriptedDeliverer struct {
+	mu        sync.Mutex
+	errs      map[int64][]error
+	attempts  map[int64]int
+	delivered []bot.OutboxItem
+	at        []time.Time
+}
+
+func newScripted() *scriptedDeliverer {
+	return &scriptedDeliverer{errs: map[int64][]error{}, attempts: map[int64]int{}}
+}
+
+func (s *scriptedDeliverer) Deliver(_ context.Context, it bot.OutboxItem) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := s.attempts[it.ID]
+	s.attempts[it.ID]++
+	if errs := s.errs[it.ID]; n < len(errs) && errs[n] != nil {
+		return errs[n]
+	}
+	s.delivered = append(s.delivered, it)
+	s.at = append(s.at, time.Now())
+	return nil
+}
+
+func (s *scriptedDeliverer) count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.delivered)
+}
+
+// queue stores n messages for each of convs conversations, each with an
+// outbox item for target "test", and returns the item ids per conversation.
+func queue(t *testing.T, db *storage.DB, convs, n int) [][]int64 {
+	t.Helper()
+	ids := make([][]int64, convs)
+	for c := range convs {
+		conv := &bot.Conversation{Channel: bot.ChannelWidget, CustomerKey: fmt.Sprint("k", c), Lang: bot.LangEN, State: bot.StateBot}
+		ch := &bot.Change{Conversation: conv}
+		for i := range n {
+			ch.Messages = append(ch.Messages, bot.Message{Role: bot.RoleBot, Text: fmt.Sprint(i)})
+			ch.Outbox = append(ch.Outbox, bot.OutboxItem{Target: "test", Kind: "k", MessageIndex: i + 1})
+		}
+		if err := db.Commit(context.Background(), ch); err != nil {
+			t.Fatal(err)
+		}
+		for _, it := range ch.Outbox {
+			ids[c] = append(ids[c], it.ID)
+		}
+	}
+	return ids
+}
+
+func openDB(t *testing.T) *storage.DB {
+	t.Helper()
+	db, err := storage.Open(context.Background(), filepath.Join(t.TempDir(), "relais.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// run starts d and returns a stop func that waits for it.
+func run(d *bot.Dispatcher) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { d.Run(ctx); close(done) }()
+	return func() { cancel(); <-done }
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestDispatcherDeliversInOrderAndRetries(t *testing.T) {
+	db := openDB(t)
+	ids := queue(t, db, 3, 4)
+	d := newScripted()
+	transient := errors.New("500 from the platform")
+	d.errs[ids[0][1]] = []error{transient, transient} // conversation 0's second item fails twice
+	d.errs[ids[1][0]] = []error{&bot.RetryAfterError{After: 200 * time.Millisecond, Err: errors.New("429")}}
+
+	var mu sync.Mutex
+	var deliveredHook []int64
+	disp := bot.NewDispatcher(db, "test", d, bot.DispatcherConfig{
+		MinBackoff: 20 * time.Millisecond, Poll: time.Hour,
+		Delivered: func(_ context.Context, it bot.OutboxItem) {
+			mu.Lock()
+			deliveredHook = append(deliveredHook, it.ID)
+			mu.Unlock()
+		},
+	}, discard())
+	stop := run(disp)
+	defer stop()
+	disp.Kick()
+	waitFor(t, "12 deliveries", func() bool { return d.count() == 12 })
+
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	pos := map[int64]int{}
+	for i, it := range d.delivered {
+		if _, dup := pos[it.ID]; dup {
+			t.Errorf("item %d delivered twice", it.ID)
+		}
+		pos[it.ID] = i
+	}
+	for c, convIDs := range ids {
+		for i := 1; i < len(convIDs); i++ {
+			if pos[convIDs[i-1]] > pos[convIDs[i]] {
+				t.Errorf("conversation %d: item %d delivered before item %d", c, convIDs[i], convIDs[i-1])
+			}
+		}
+	}
+	if d.attempts[ids[0][1]] != 3 {
+		t.Errorf("failing item: %d attempts, want 3", d.attempts[ids[0][1]])
+	}
+	// The 429 is honoured: the item waits for Retry-After.
+	first := d.at[0]
+	if wait := d.at[pos[ids[1][0]]].Sub(first); wait < 150*time.Millisecond {
+		t.Errorf("rate-limited item retried after %v, want ≥ ~200ms", wait)
+	}
+	mu.Lock()
+	if len(deliveredHook) != 12 {
+		t.Errorf("Delivered hook called %d times, want 12", len(deliveredHook))
+	}
+	mu.Unlock()
+	if depth, _ := db.OutboxDepth(context.Background()); depth["test"] != 0 {
+		t.Errorf("%d items still pending", depth["test"])
+	}
+}
+
+func TestDispatcherGivesUpLoudly(t *testing.T) {
+	db := openDB(t)
+	ids := queue(t, db, 2, 2)
+	d := newScripted()
+	d.errs[ids[0][0]] = []error{bot.Permanent(errors.New("channel_not_found"))}
+	always := errors.New("timeout")
+	d.errs[ids[1][0]] = []error{always, always, always, always}
+
+	var mu sync.Mutex
+	failed := map[int64]string{}
+	disp := bot.NewDispatcher(db, "test", d, bot.DispatcherConfig{
+		MaxAttempts: 3, MinBackoff: 10 * time.Millisecond, Poll: time.Hour,
+		Failed: func(_ context.Context, it bot.OutboxItem, err error) {
+			mu.Lock()
+			failed[it.ID] = err.Error()
+			mu.Unlock()
+		},
+	}, discard())
+	stop := run(disp)
+	defer stop()
+	disp.Kick()
+	// Later items of a conversation still go out after an earlier one failed for good.
+	waitFor(t, "the two later items", func() bool { return d.count() == 2 })
+	mu.Lock()
+	defer mu.Unlock()
+	if failed[ids[0][0]] != "channel_not_found" || failed[ids[1][0]] != "timeout" {
+		t.Errorf("failed = %v; want the permanent and the exhausted item", failed)
+	}
+	if d.attempts[ids[0][0]] != 1 || d.attempts[ids[1][0]] != 3 {
+		t.Errorf("attempts: permanent %d (want 1), transient %d (want 3)", d.attempts[ids[0][0]], d.attempts[ids[1][0]])
+	}
+}
+
+// Items survive a restart: a new dispatcher on the same database delivers
+// what the stopped one did not.
+func TestDispatcherSurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	db, err := storage.Open(context.Background(), filepath.Join(dir, "relais.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	queue(t, db, 1, 3)
+	db.Close() // "crash" before any delivery
+
+	db, err = storage.Open(context.Background(), filepath.Join(dir, "relais.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	d := newScripted()
+	stop := run(bot.NewDispatcher(db, "test", d, bot.DispatcherConfig{Poll: time.Hour}, discard()))
+	defer stop()
+	waitFor(t, "3 deliveries after restart", func() bool { return d.count() == 3 })
+}
+
+// Committing an outbox item wakes the dispatcher through storage's listener:
+// no polling delay.
+func TestDispatcherWakesOnCommit(t *testing.T) {
+	db := openDB(t)
+	d := newScripted()
+	disp := bot.NewDispatcher(db, "test", d, bot.DispatcherConfig{Poll: time.Hour}, discard())
+	db.OnOutbox(func(target string) {
+		if target == disp.Target() {
+			disp.Kick()
+		}
+	})
+	stop := run(disp)
+	defer stop()
+	time.Sleep(20 * time.Millisecond) // the dispatcher is asleep for an hour
+	queue(t, db, 1, 1)
+	waitFor(t, "delivery without polling", func() bool { return d.count() == 1 })
+}
+
+func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }

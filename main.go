@@ -110,7 +110,8 @@ func runWithInput(ctx context.Context, args []string, getenv func(string) string
 		fs.StringVar(&tryOpts.lang, "lang", "auto", "")
 		fs.BoolVar(&tryOpts.json, "json", false, "")
 	}
-	if err := fs.Parse(args); err != nil {
+	positional, err := parseInterspersed(fs, args)
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprint(stdout, usage)
 			return nil
@@ -134,13 +135,37 @@ func runWithInput(ctx context.Context, args []string, getenv func(string) string
 	case "config":
 		return config.Dump(stdout, cfg)
 	case "try":
-		return runTry(ctx, cfg, tryOpts, fs.Args(), stdin, stdout, logger)
+		if len(positional) != 1 {
+			fmt.Fprintf(stderr, "relais try: give one MESSAGE, or - to read messages from standard input\n\n%s", usage)
+			return errUsage
+		}
+		return runTry(ctx, cfg, tryOpts, positional[0], stdin, stdout, logger)
 	default:
-		if fs.NArg() > 0 {
-			fmt.Fprintf(stderr, "relais: unexpected argument %q\n\n%s", fs.Arg(0), usage)
+		if len(positional) > 0 {
+			fmt.Fprintf(stderr, "relais: unexpected argument %q\n\n%s", positional[0], usage)
 			return errUsage
 		}
 		return serve(ctx, cfg, stdout, logger)
+	}
+}
+
+// parseInterspersed parses flags placed before, between or after the
+// positional arguments ("relais try 'where is my parcel' --json"); "--" ends
+// the flags.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return positional, nil
+		}
+		if len(args) > len(rest) && args[len(args)-len(rest)-1] == "--" {
+			return append(positional, rest...), nil
+		}
+		positional, args = append(positional, rest[0]), rest[1:]
 	}
 }
 

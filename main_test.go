@@ -169,9 +169,15 @@ func TestTryCommand(t *testing.T) {
 		}
 	}
 
-	out, _, err = runCmd(t, env, "", "try", "--lang", "en", "retourner un article")
+	out, _, err = runCmd(t, env, "", "try", "retourner un article", "--lang", "en")
 	if err != nil || !strings.Contains(out, "language:   en") {
-		t.Errorf("try --lang en: %v\n%s", err, out)
+		t.Errorf("try MESSAGE --lang en (flag after the message): %v\n%s", err, out)
+	}
+	for _, args := range [][]string{{"try"}, {"try", "a", "b"}} {
+		_, stderr, err := runCmd(t, env, "", args...)
+		if !errors.Is(err, errUsage) || !strings.Contains(stderr, "give one MESSAGE") {
+			t.Errorf("%q: err = %v, stderr %q; want a usage error that says why", args, err, stderr)
+		}
 	}
 	if _, _, err := runCmd(t, env, "", "try", "--lang", "de", "hallo"); err == nil || !strings.Contains(err.Error(), "unknown language") {
 		t.Errorf("try --lang de: err = %v, want unknown language", err)

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -9,6 +11,9 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/coder/websocket/wsjson"
+
+	"github.com/relaisbot/relais/bot"
+	"github.com/relaisbot/relais/storage"
 )
 
 // wsClient speaks the widget protocol (README "Widget protocol") like a
@@ -192,22 +197,87 @@ func TestWidgetTooLongMessage(t *testing.T) {
 	}
 }
 
-// Shutdown closes live WebSockets and run returns cleanly.
+// Shutdown closes live WebSockets with "going away" (the widget reconnects)
+// and run returns cleanly, well within the shutdown timeout.
 func TestGracefulShutdownClosesWidgets(t *testing.T) {
-	r := startRelais(t, "", nil)
+	r := startRelais(t, "", map[string]string{"RELAIS_SHUTDOWN_TIMEOUT": "5s"})
 	c := dialWidget(t, r.URL)
 	c.hello("", 0, "en")
+	// Read like a browser does, so the close handshake is answered.
+	closed := make(chan error, 1)
+	go func() {
+		for {
+			if _, _, err := c.conn.Read(context.Background()); err != nil {
+				closed <- err
+				return
+			}
+		}
+	}()
+	start := time.Now()
 	if err := r.stop(); err != nil {
 		t.Fatalf("run: %v", err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("shutdown took %v with one idle widget, want well under the 5s timeout", d)
+	}
+	select {
+	case err := <-closed:
+		if got := websocket.CloseStatus(err); got != websocket.StatusGoingAway {
+			t.Errorf("close status = %v (%v), want 1001 going away", got, err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the WebSocket stayed open after shutdown")
+	}
+}
+
+// A message stored but not answered before a crash is answered when Relais
+// starts again, and the customer finds the answer in their history.
+func TestUnansweredMessageIsAnsweredAfterRestart(t *testing.T) {
+	dir := t.TempDir()
+	r := startRelais(t, dir, nil)
+	c := dialWidget(t, r.URL)
+	w := c.hello("", 0, "en")
+	c.ask("first", "hello")
+	c.conn.CloseNow()
+	if err := r.stop(); err != nil {
+		t.Fatal(err)
+	}
+
+	// The crash: a message stored (as Accept does) but never answered.
+	db, err := storage.Open(context.Background(), r.DB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conv, err := db.LatestConversation(context.Background(), bot.ChannelWidget, widgetKey(w.Token))
+	if err != nil {
+		t.Fatal(err)
+	}
+	conv.UpdatedAt = time.Now().Add(-time.Minute)
+	lost := bot.Message{Role: bot.RoleCustomer, Text: "where is my parcel", ExternalID: "lost", CreatedAt: time.Now().Add(-time.Minute)}
+	if err := db.Commit(context.Background(), &bot.Change{Conversation: &conv, Messages: []bot.Message{lost}}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	r2 := startRelais(t, dir, nil)
+	c2 := dialWidget(t, r2.URL)
+	deadline := time.Now().Add(10 * time.Second)
 	for {
-		if _, _, err := c.conn.Read(ctx); err != nil {
-			if ctx.Err() != nil {
-				t.Fatal("the WebSocket stayed open after shutdown")
-			}
+		w2 := c2.hello(w.Token, 0, "en")
+		last := w2.Messages[len(w2.Messages)-1]
+		if last.Role == "bot" && last.Action == "feedback" && w2.Messages[len(w2.Messages)-2].Action == "answer" {
 			return
 		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the stored message was not answered after restart; last message: %+v", last)
+		}
+		time.Sleep(100 * time.Millisecond)
+		c2 = dialWidget(t, r2.URL)
 	}
+}
+
+// widgetKey is how the widget identifies a customer: the token's SHA-256.
+func widgetKey(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
 }

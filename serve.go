@@ -64,7 +64,7 @@ func serve(ctx context.Context, cfg config.Config, stdout io.Writer, logger *slo
 
 	var background sync.WaitGroup
 	bgCtx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
-	background.Go(func() { resumeUnhandled(bgCtx, a, logger) })
+	background.Go(func() { answerPending(bgCtx, a, logger) })
 
 	url := "http://" + displayAddr(ln.Addr())
 	logger.Info("relais started", "url", url, "database", cfg.Database.Path,
@@ -76,7 +76,9 @@ func serve(ctx context.Context, cfg config.Config, stdout io.Writer, logger *slo
 	case err := <-serveErr:
 		stopBackground()
 		background.Wait()
-		w.Close()
+		closeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.Server.ShutdownTimeout)
+		w.Close(closeCtx)
+		cancel()
 		return fmt.Errorf("serve: %w", err)
 	}
 
@@ -84,7 +86,7 @@ func serve(ctx context.Context, cfg config.Config, stdout io.Writer, logger *slo
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.Server.ShutdownTimeout)
 	defer cancel()
 	err = srv.Shutdown(shutdownCtx) // stop accepting; wait for plain HTTP requests
-	w.Close()                       // WebSockets are hijacked: Shutdown does not close them
+	w.Close(shutdownCtx)            // WebSockets are hijacked: Shutdown does not close them
 	stopBackground()
 	background.Wait()
 	if err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -94,21 +96,45 @@ func serve(ctx context.Context, cfg config.Config, stdout io.Writer, logger *slo
 	return nil
 }
 
-// resumeUnhandled answers customer messages that were stored but not
-// answered before the last stop (a crash between the two).
-func resumeUnhandled(ctx context.Context, a *app, logger *slog.Logger) {
-	msgs, err := a.db.UnhandledMessages(ctx, 10000)
-	if err != nil {
-		logger.Error("cannot list unanswered messages", "err", err)
-		return
-	}
-	for _, m := range msgs {
-		if err := a.engine.ProcessStored(ctx, m); err != nil && ctx.Err() == nil {
-			logger.Error("cannot answer stored message", "message", m.ID, "conversation", m.ConversationID, "err", err)
+// Pending messages: customer messages stored but not answered (a crash
+// between storing and answering, or a failure while answering) are answered
+// by a sweep at start and then every pendingEvery; older than pendingMaxAge,
+// they are closed without an answer (the customer has long moved on).
+const (
+	pendingEvery  = 30 * time.Second
+	pendingGrace  = 10 * time.Second // leave messages being answered right now alone
+	pendingMaxAge = 24 * time.Hour
+)
+
+func answerPending(ctx context.Context, a *app, logger *slog.Logger) {
+	t := time.NewTicker(pendingEvery)
+	defer t.Stop()
+	for {
+		msgs, err := a.db.PendingMessages(ctx, time.Now().Add(-pendingGrace), 1000)
+		if err != nil && ctx.Err() == nil {
+			logger.Error("cannot list unanswered messages", "err", err)
 		}
-	}
-	if len(msgs) > 0 {
-		logger.Info("answered messages left from the last run", "count", len(msgs))
+		for _, m := range msgs {
+			if ctx.Err() != nil {
+				return
+			}
+			if time.Since(m.CreatedAt) > pendingMaxAge {
+				err = a.engine.Abandon(ctx, m)
+			} else {
+				err = a.engine.ProcessStored(ctx, m)
+			}
+			if err != nil && ctx.Err() == nil {
+				logger.Error("cannot answer stored message", "message", m.ID, "conversation", m.ConversationID, "err", err)
+			}
+		}
+		if len(msgs) > 0 {
+			logger.Info("answered messages left unanswered", "count", len(msgs))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
 	}
 }
 

@@ -37,7 +37,7 @@ type tryCandidate struct {
 
 // runTry prints what the bot answers to a message, through the same decision
 // code as live chat, without storing a conversation.
-func runTry(ctx context.Context, cfg config.Config, opts tryOptions, args []string, stdin io.Reader, stdout io.Writer, logger *slog.Logger) error {
+func runTry(ctx context.Context, cfg config.Config, opts tryOptions, message string, stdin io.Reader, stdout io.Writer, logger *slog.Logger) error {
 	var lang bot.Lang
 	if opts.lang != "auto" {
 		l, err := bot.ParseLang(opts.lang)
@@ -46,17 +46,14 @@ func runTry(ctx context.Context, cfg config.Config, opts tryOptions, args []stri
 		}
 		lang = l
 	}
-	if len(args) != 1 {
-		return fmt.Errorf("try needs one MESSAGE argument, or - to read messages from standard input: %w", errUsage)
-	}
 	a, err := newApp(ctx, cfg, logger)
 	if err != nil {
 		return err
 	}
 	defer a.close()
 
-	if args[0] != "-" {
-		out, err := tryOne(ctx, a.engine, args[0], lang)
+	if message != "-" {
+		out, err := tryOne(ctx, a.engine, message, lang)
 		if err != nil {
 			return err
 		}

@@ -5,7 +5,7 @@
 // Package bot imports only the standard library. Channels (bot/widget,
 // bot/discord), the FAQ (faq), the human desk (handoff) and storage depend on
 // it, never the other way round: the Engine talks to them through the small
-// interfaces declared in engine.go.
+// interfaces declared in contracts.go.
 package bot
 
 import (
@@ -73,7 +73,7 @@ const (
 
 // transitions lists the allowed moves of the conversation state machine.
 var transitions = map[State][]State{
-	StateBot:      {StateWaiting, StateResolved},
+	StateBot:      {StateWaiting, StateAgent, StateResolved},
 	StateWaiting:  {StateAgent, StateBot, StateResolved},
 	StateAgent:    {StateBot, StateResolved},
 	StateResolved: {StateBot, StateWaiting, StateAgent},
@@ -130,6 +130,9 @@ type Conversation struct {
 	Agent        string // display name of the agent who owns it, if any
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
+	// Version counts the stored updates; a Change commits only over the
+	// version it was built from (optimistic concurrency).
+	Version int64
 }
 
 // QuickReply is a button offered with a bot message. Clicking it sends Label as

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -20,8 +21,11 @@ type Store interface {
 	// afterID, oldest first.
 	Messages(ctx context.Context, conversationID, afterID int64, limit int) ([]Message, error)
 	// RecentMessages returns the last limit messages of a conversation with an
-	// id above afterID, oldest first.
-	RecentMessages(ctx context.Context, conversationID, afterID int64, limit int) ([]Message, error)
+	// id above afterID and, if throughID is not 0, at most throughID; oldest first.
+	RecentMessages(ctx context.Context, conversationID, afterID, throughID int64, limit int) ([]Message, error)
+	// UnhandledMessages returns the customer messages of a conversation not yet
+	// handled, with an id at most throughID, oldest first.
+	UnhandledMessages(ctx context.Context, conversationID, throughID int64) ([]Message, error)
 	// Commit applies a Change atomically and fills in the ids it creates.
 	// Returns EConflict if an inbound message's ExternalID is already stored.
 	Commit(ctx context.Context, c *Change) error
@@ -54,6 +58,28 @@ type Change struct {
 type CSAT struct {
 	Score int
 	Agent string // the agent who resolved the conversation
+}
+
+// checkTransition returns an error if c moves its conversation from the
+// stored state in a way the state machine does not allow, or without saying
+// so in a Transition. A Transition from a state to itself records who acted
+// without changing the state (an agent taking over from another).
+func (c *Change) checkTransition(stored State) error {
+	if c.Conversation == nil || c.Conversation.ID == 0 {
+		return nil
+	}
+	to, t := c.Conversation.State, c.Transition
+	switch {
+	case t == nil && to != stored:
+		return fmt.Errorf("conversation %d: state %s → %s without a transition", c.Conversation.ID, stored, to)
+	case t == nil:
+		return nil
+	case t.From != stored || t.To != to:
+		return fmt.Errorf("conversation %d: transition %s → %s recorded, but the state goes %s → %s", c.Conversation.ID, t.From, t.To, stored, to)
+	case t.From != t.To && !stored.CanTransition(to):
+		return fmt.Errorf("conversation %d: %s → %s is not allowed", c.Conversation.ID, stored, to)
+	}
+	return nil
 }
 
 // Transition is a stored change of conversation state.

@@ -3,7 +3,6 @@ package bot
 import (
 	"context"
 	"fmt"
-	"hash/maphash"
 	"log/slog"
 	"strings"
 	"sync"
@@ -46,8 +45,7 @@ type Engine struct {
 	texts   map[Lang]Texts
 	durable map[Channel]bool
 
-	seed  maphash.Seed
-	locks [256]sync.Mutex
+	locks keyLocks
 }
 
 // NewEngine returns an Engine.
@@ -61,7 +59,10 @@ func NewEngine(cfg Config, store Store, faq Answerer, policy Policy, desk Desk, 
 		logger: logger, now: time.Now, cfg: cfg,
 		texts:   make(map[Lang]Texts, len(Langs)),
 		durable: make(map[Channel]bool),
-		seed:    maphash.MakeSeed(),
+		locks:   keyLocks{m: make(map[string]*keyLock)},
+	}
+	if e.logger == nil {
+		e.logger = slog.New(slog.DiscardHandler)
 	}
 	for _, l := range Langs {
 		e.texts[l] = TextsFor(l, cfg.Shop)
@@ -230,10 +231,22 @@ func (e *Engine) ProcessStored(ctx context.Context, m Message) error {
 	return e.Process(ctx, Receipt{Conversation: conv, Message: m, Handled: m.Handled})
 }
 
+// Abandon marks a customer message handled without answering it: it was
+// stored too long ago for an answer to make sense.
+func (e *Engine) Abandon(ctx context.Context, m Message) error {
+	_, err := e.Update(ctx, m.ConversationID, func(conv Conversation, _ []Message) (*Change, error) {
+		return &Change{Conversation: &conv, Handled: []int64{m.ID}}, nil
+	})
+	if err == nil {
+		e.logger.Warn("closed an old message without answering it", "message", m.ID, "conversation", m.ConversationID)
+	}
+	return err
+}
+
 // History returns the latest limit messages of a conversation with an id
 // above afterID, oldest first.
 func (e *Engine) History(ctx context.Context, conversationID, afterID int64, limit int) ([]Message, error) {
-	return e.store.RecentMessages(ctx, conversationID, afterID, limit)
+	return e.store.RecentMessages(ctx, conversationID, afterID, 0, limit)
 }
 
 // Conversation returns a conversation by id.
@@ -272,15 +285,43 @@ func (e *Engine) publish(conv Conversation, msgs []Message) {
 	}
 }
 
-// lock serialises the processing of one customer's messages.
+// lock serialises the processing of one customer's messages and changes.
 func (e *Engine) lock(ch Channel, customerKey string) (unlock func()) {
-	var h maphash.Hash
-	h.SetSeed(e.seed)
-	h.WriteString(string(ch))
-	h.WriteByte(0)
-	h.WriteString(customerKey)
-	mu := &e.locks[h.Sum64()%uint64(len(e.locks))]
-	mu.Lock()
+	return e.locks.lock(string(ch) + "\x00" + customerKey)
+}
+
+// keyLocks is a mutex per key, created on demand and dropped when unused, so
+// that a slow customer never delays another.
+type keyLocks struct {
+	mu sync.Mutex
+	m  map[string]*keyLock
+}
+
+type keyLock struct {
+	mu    sync.Mutex
+	users int // holders and waiters; guarded by keyLocks.mu
+}
+
+// lock locks key and returns the func that unlocks it (safe to call twice).
+func (l *keyLocks) lock(key string) func() {
+	l.mu.Lock()
+	k := l.m[key]
+	if k == nil {
+		k = &keyLock{}
+		l.m[key] = k
+	}
+	k.users++
+	l.mu.Unlock()
+	k.mu.Lock()
 	var once sync.Once
-	return func() { once.Do(mu.Unlock) }
+	return func() {
+		once.Do(func() {
+			k.mu.Unlock()
+			l.mu.Lock()
+			if k.users--; k.users == 0 {
+				delete(l.m, key)
+			}
+			l.mu.Unlock()
+		})
+	}
 }

@@ -47,8 +47,9 @@ var faqAnswers = scriptedFAQ{
 		{ID: "returns.refund-time", Title: "When will I be refunded?", Score: 0.4},
 		{ID: "returns.policy", Title: "How do I return an item?", Score: 0.3},
 	}},
-	"when will I be refunded": {Lang: bot.LangEN, Action: bot.ActionAnswer, FAQID: "returns.refund-time", Topic: "returns", Confidence: 0.8, Reply: "Within 5 days."},
-	"hello":                   {Lang: bot.LangEN, Action: bot.ActionSmallTalk, SmallTalk: "greeting"},
+	"when will I be refunded":        {Lang: bot.LangEN, Action: bot.ActionAnswer, FAQID: "returns.refund-time", Topic: "returns", Confidence: 0.8, Reply: "Within 5 days."},
+	"je veux parler à un conseiller": {Lang: bot.LangFR, Action: bot.ActionFallback},
+	"hello":                          {Lang: bot.LangEN, Action: bot.ActionSmallTalk, SmallTalk: "greeting"},
 }
 
 // recorder is a Publisher that remembers what it was given.
@@ -157,7 +158,7 @@ func TestInboundIsStoredBeforeProcessingAndResumable(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A crash here: the message is stored and not answered.
-	pending, err := f.db.UnhandledMessages(ctx, 10)
+	pending, err := f.db.UnhandledMessages(ctx, r.Conversation.ID, r.Message.ID)
 	if err != nil || len(pending) != 1 || pending[0].ID != r.Message.ID {
 		t.Fatalf("UnhandledMessages = %v, %v; want the accepted message", pending, err)
 	}
@@ -332,27 +333,65 @@ func TestConcurrentMessagesOfOneCustomerAreSerialised(t *testing.T) {
 func TestResolvedConversationStartsAfresh(t *testing.T) {
 	f := newFixture(t, bot.Config{ReopenWindow: time.Hour})
 	ctx := context.Background()
+	resolve := func(id int64) {
+		t.Helper()
+		conv, err := f.db.Conversation(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		from := conv.State
+		conv.State = bot.StateResolved
+		if err := f.db.Commit(ctx, &bot.Change{Conversation: &conv, Transition: &bot.Transition{From: from, To: bot.StateResolved, Actor: "test"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	r := f.send(t, "jo", "hello", "")
-	conv := r.Conversation
+	resolve(r.Conversation.ID)
+	f.now = f.now.Add(30 * time.Minute)
+	again := f.send(t, "jo", "where is my parcel", "")
+	if again.Conversation.ID != r.Conversation.ID {
+		t.Fatalf("within the reopen window: conversation %d, want %d", again.Conversation.ID, r.Conversation.ID)
+	}
+	if c, _ := f.db.Conversation(ctx, r.Conversation.ID); c.State != bot.StateBot {
+		t.Errorf("reopened conversation state = %s, want bot", c.State)
+	}
+	resolve(r.Conversation.ID)
+	f.now = f.now.Add(2 * time.Hour)
+	fresh := f.send(t, "jo", "where is my parcel", "")
+	if fresh.Conversation.ID == r.Conversation.ID {
+		t.Errorf("after the reopen window: same conversation %d, want a new one", r.Conversation.ID)
+	}
+}
+
+// A customer who reopens a resolved conversation and asks for a person is
+// handed over at once, in the language they write in.
+func TestReopenedConversationCanBeHandedOver(t *testing.T) {
+	f := newFixture(t, bot.Config{ReopenWindow: time.Hour})
+	f.engine = bot.NewEngine(bot.Config{ReopenWindow: time.Hour, Shop: bot.Shop{Name: "S", SupportEmail: "s@x.example"}},
+		f.db, faqAnswers, handoff.NewPolicy(), waitingDesk{}, nil)
+	f.engine.SetClock(func() time.Time { return f.now })
+	ctx := context.Background()
+	r := f.send(t, "kim", "hello", "")
+	conv, _ := f.db.Conversation(ctx, r.Conversation.ID)
 	conv.State = bot.StateResolved
 	if err := f.db.Commit(ctx, &bot.Change{Conversation: &conv, Transition: &bot.Transition{From: bot.StateBot, To: bot.StateResolved, Actor: "test"}}); err != nil {
 		t.Fatal(err)
 	}
-	f.now = f.now.Add(30 * time.Minute)
-	again := f.send(t, "jo", "where is my parcel", "")
-	if again.Conversation.ID != conv.ID {
-		t.Fatalf("within the reopen window: conversation %d, want %d", again.Conversation.ID, conv.ID)
+	f.send(t, "kim", "je veux parler à un conseiller", "")
+	got, _ := f.db.Conversation(ctx, r.Conversation.ID)
+	if got.State != bot.StateWaiting || got.Lang != bot.LangFR {
+		t.Errorf("after asking for a person in a reopened conversation: state %s, lang %s; want waiting, fr", got.State, got.Lang)
 	}
-	if c, _ := f.db.Conversation(ctx, conv.ID); c.State != bot.StateBot {
-		t.Errorf("reopened conversation state = %s, want bot", c.State)
-	}
-	conv.State = bot.StateResolved
-	f.db.Commit(ctx, &bot.Change{Conversation: &conv})
-	f.now = f.now.Add(2 * time.Hour)
-	fresh := f.send(t, "jo", "where is my parcel", "")
-	if fresh.Conversation.ID == conv.ID {
-		t.Errorf("after the reopen window: same conversation %d, want a new one", conv.ID)
-	}
+}
+
+// waitingDesk hands every conversation over (a desk is configured).
+type waitingDesk struct{}
+
+func (waitingDesk) Escalate(_ context.Context, conv bot.Conversation, a bot.Assessment, _ string) (*bot.Change, error) {
+	from := conv.State
+	conv.State = bot.StateWaiting
+	return &bot.Change{Conversation: &conv, Transition: &bot.Transition{From: from, To: bot.StateWaiting, Actor: "bot", Reason: a.Reason},
+		Messages: []bot.Message{{Role: bot.RoleBot, Action: bot.ActionHandoff, Text: "a person will answer", Lang: conv.Lang}}}, nil
 }
 
 func TestTry(t *testing.T) {

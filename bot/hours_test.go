@@ -84,7 +84,7 @@ func TestTextsComplete(t *testing.T) {
 		"NotHelpful": {en.NotHelpful, fr.NotHelpful}, "ClarifyIntro": {en.ClarifyIntro, fr.ClarifyIntro},
 		"Fallback": {en.Fallback, fr.Fallback}, "TalkToHuman": {en.TalkToHuman, fr.TalkToHuman},
 		"NoHumanNow": {en.NoHumanNow, fr.NoHumanNow}, "TooLong": {en.TooLong, fr.TooLong}, "Empty": {en.Empty, fr.Empty},
-		"RateLimited": {en.RateLimited, fr.RateLimited}, "InternalFailure": {en.InternalFailure, fr.InternalFailure},
+		"RateLimited": {en.RateLimited, fr.RateLimited}, "InternalFailure": {en.InternalFailure, fr.InternalFailure}, "NotAnswered": {en.NotAnswered, fr.NotAnswered},
 		"CSATThanks": {en.CSATThanks, fr.CSATThanks},
 	}
 	for k := range en.SmallTalk {

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -115,7 +116,7 @@ func (d *Dispatcher) Run(ctx context.Context) {
 			return
 		}
 		if err != nil {
-			d.logger.Error("outbox: cannot read due items", "target", d.target, "err", err)
+			d.logger.Error("outbox: database error; pausing before the next attempt", "target", d.target, "err", err)
 		}
 		if n > 0 && err == nil {
 			continue // more may be due (later items of the same conversations)
@@ -137,64 +138,81 @@ func (d *Dispatcher) Run(ctx context.Context) {
 }
 
 // deliverDue delivers one batch of due items and returns how many it tried.
+// It returns an error, so that Run pauses, if the outcome of a delivery
+// could not be recorded.
 func (d *Dispatcher) deliverDue(ctx context.Context) (int, error) {
 	items, err := d.store.DueOutbox(ctx, d.target, d.now(), d.cfg.Parallel*4)
 	if err != nil || len(items) == 0 {
 		return 0, err
 	}
 	sem := make(chan struct{}, d.cfg.Parallel)
-	var wg sync.WaitGroup
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		firstErr error
+	)
 	for _, it := range items {
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			d.deliver(ctx, it)
+			if err := d.deliver(ctx, it); err != nil {
+				mu.Lock()
+				firstErr = cmp.Or(firstErr, err)
+				mu.Unlock()
+			}
 		})
 	}
 	wg.Wait()
-	return len(items), nil
+	return len(items), firstErr
 }
 
-func (d *Dispatcher) deliver(ctx context.Context, it OutboxItem) {
+// deliver delivers one item and records the outcome. It returns an error only
+// when the outcome could not be recorded.
+func (d *Dispatcher) deliver(ctx context.Context, it OutboxItem) error {
 	err := d.handler.Deliver(ctx, it)
-	if ctx.Err() != nil {
-		return // shutting down: the item stays pending and is retried at the next start
-	}
 	log := d.logger.With("target", d.target, "kind", it.Kind, "item", it.ID, "conversation", it.ConversationID, "attempt", it.Attempts+1)
 	if err == nil {
-		if err := d.store.CompleteOutbox(ctx, it.ID); err != nil {
+		// Record it even if shutdown began meanwhile: it was delivered.
+		if err := d.store.CompleteOutbox(context.WithoutCancel(ctx), it.ID); err != nil {
 			log.Error("outbox: delivered but cannot mark it done; it may be delivered again", "err", err)
-			return
+			return err
 		}
 		if d.cfg.Delivered != nil {
 			d.cfg.Delivered(ctx, it)
 		}
-		return
+		return nil
+	}
+	if ctx.Err() != nil {
+		return nil // shutting down: the item stays pending and is retried at the next start
 	}
 	var perm permanentError
 	var ra *RetryAfterError
 	switch {
 	case errors.As(err, &perm) || it.Attempts+1 >= d.cfg.MaxAttempts:
 		log.Error("outbox: delivery failed for good", "err", err)
-		if err := d.store.FailOutbox(ctx, it.ID, err.Error()); err != nil {
-			log.Error("outbox: cannot mark item failed", "err", err)
+		if ferr := d.store.FailOutbox(ctx, it.ID, err.Error()); ferr != nil {
+			log.Error("outbox: cannot mark item failed", "err", ferr)
+			return ferr
 		}
 		if d.cfg.Failed != nil {
 			d.cfg.Failed(ctx, it, err)
 		}
+		return nil
 	case errors.As(err, &ra):
 		log.Warn("outbox: rate limited", "retry_after", ra.After)
-		d.retry(ctx, log, it, max(ra.After, 100*time.Millisecond), err)
+		return d.retry(ctx, log, it, max(ra.After, 100*time.Millisecond), err)
 	default:
 		log.Warn("outbox: delivery failed, will retry", "err", err)
-		d.retry(ctx, log, it, d.backoff(it.Attempts), err)
+		return d.retry(ctx, log, it, d.backoff(it.Attempts), err)
 	}
 }
 
-func (d *Dispatcher) retry(ctx context.Context, log *slog.Logger, it OutboxItem, after time.Duration, cause error) {
+func (d *Dispatcher) retry(ctx context.Context, log *slog.Logger, it OutboxItem, after time.Duration, cause error) error {
 	if err := d.store.RetryOutbox(ctx, it.ID, d.now().Add(after), cause.Error()); err != nil {
 		log.Error("outbox: cannot schedule retry", "err", err)
+		return err
 	}
+	return nil
 }
 
 // backoff returns the delay before attempt n+2: MinBackoff·2ⁿ, capped, with

@@ -13,30 +13,39 @@ const payloadCSATPrefix = "csat:"
 func isCSAT(payload string) bool { return strings.HasPrefix(payload, payloadCSATPrefix) }
 
 // Process decides what to do with a stored customer message and stores and
-// publishes the reply. Processing a message that was already handled does
-// nothing, so Process may be retried after a crash.
+// publishes the reply. Messages of a conversation are answered in the order
+// they were stored: unhandled messages stored before this one (another tab, a
+// crash) are answered first. Processing a handled message does nothing, so
+// Process may be retried.
 func (e *Engine) Process(ctx context.Context, r Receipt) error {
 	if r.Handled {
 		return nil
 	}
 	unlock := e.lock(r.Conversation.Channel, r.Conversation.CustomerKey)
 	defer unlock()
+	pending, err := e.store.UnhandledMessages(ctx, r.Conversation.ID, r.Message.ID)
+	if err != nil {
+		return fmt.Errorf("load unanswered messages: %w", err)
+	}
+	for _, in := range pending {
+		if err := e.processOne(ctx, in); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
-	conv, err := e.store.Conversation(ctx, r.Conversation.ID)
+// processOne answers one unhandled customer message. The caller holds the
+// customer's lock.
+func (e *Engine) processOne(ctx context.Context, in Message) error {
+	conv, err := e.store.Conversation(ctx, in.ConversationID)
 	if err != nil {
 		return fmt.Errorf("load conversation: %w", err)
 	}
-	history, err := e.store.RecentMessages(ctx, conv.ID, 0, historySize)
+	// The history ends with the message answered, even if later ones exist.
+	history, err := e.store.RecentMessages(ctx, conv.ID, 0, in.ID, historySize)
 	if err != nil {
 		return fmt.Errorf("load history: %w", err)
-	}
-	in, ok := findMessage(history, r.Message.ID)
-	if !ok {
-		// Too old to be in the recent history: somebody else answered since.
-		return nil
-	}
-	if in.Handled {
-		return nil
 	}
 	c, err := e.reply(ctx, conv, history, in)
 	if err != nil {
@@ -45,6 +54,9 @@ func (e *Engine) Process(ctx context.Context, r Receipt) error {
 	c.Handled = append(c.Handled, in.ID)
 	if c.Conversation == nil {
 		c.Conversation = &conv
+	}
+	if err := c.checkTransition(conv.State); err != nil {
+		return err
 	}
 	c.Conversation.UpdatedAt = e.now().UTC()
 	for i := range c.Messages {
@@ -72,16 +84,19 @@ func (e *Engine) reply(ctx context.Context, conv Conversation, history []Message
 		// Arrived while the conversation was handed off: relay it.
 		return &Change{Outbox: []OutboxItem{{Target: TargetDesk, Kind: KindCustomerMessage, MessageID: in.ID}}}, nil
 	case conv.State == StateResolved:
-		// Within the reopen window: the bot takes the conversation again.
+		// Within the reopen window: the bot takes the conversation again, or
+		// hands it straight back to a person.
 		conv.State = StateBot
 		c, err := e.replyBot(ctx, conv, history, in)
-		if err == nil {
-			c.Conversation = &conv
-			if c.Transition == nil {
-				c.Transition = &Transition{From: StateResolved, To: StateBot, Actor: "customer", Reason: "customer wrote again"}
-			}
+		if err != nil {
+			return nil, err
 		}
-		return c, err
+		if c.Transition == nil {
+			c.Transition = &Transition{From: StateResolved, To: StateBot, Actor: "customer", Reason: "customer wrote again"}
+		} else {
+			c.Transition.From = StateResolved
+		}
+		return c, nil
 	}
 	return e.replyBot(ctx, conv, history, in)
 }
@@ -193,6 +208,9 @@ func (e *Engine) replyCSAT(conv Conversation, history []Message, in Message) *Ch
 		return &Change{} // not a rating the bot offered: nothing to answer
 	}
 	c := &Change{Messages: []Message{{Role: RoleBot, Action: ActionFeedback, Text: e.Texts(conv.Lang).CSATThanks, Lang: conv.Lang}}}
+	if conv.State != StateResolved {
+		return c // a rating button of an earlier resolution: only the rating asked for counts
+	}
 	for _, m := range history {
 		if m.ID != in.ID && m.Role == RoleCustomer && isCSAT(m.Payload) {
 			return c // rated already: the first rating stands
@@ -233,13 +251,4 @@ func topicOf(history []Message, ans Answer) string {
 		}
 	}
 	return ""
-}
-
-func findMessage(history []Message, id int64) (Message, bool) {
-	for _, m := range history {
-		if m.ID == id {
-			return m, true
-		}
-	}
-	return Message{}, false
 }

@@ -25,7 +25,8 @@ type Texts struct {
 	TooLong         string
 	Empty           string
 	RateLimited     string
-	InternalFailure string
+	InternalFailure string // the message could not be stored
+	NotAnswered     string // the message is stored but could not be answered
 	CSATThanks      string
 }
 
@@ -50,7 +51,8 @@ var texts = map[Lang]Texts{
 		TooLong:         "Your message is too long for me (%d characters at most). Could you shorten it or split it?",
 		Empty:           "Your message is empty.",
 		RateLimited:     "You're sending messages a little fast. Please wait a moment before sending the next one.",
-		InternalFailure: "Sorry, something went wrong on our side. Your message is saved; please try again in a moment.",
+		InternalFailure: "Sorry, something went wrong on our side and your message was not sent. Please try again in a moment.",
+		NotAnswered:     "Your message is saved, but something went wrong while answering it. Please try again in a moment.",
 		CSATThanks:      "Thank you for your rating!",
 	},
 	LangFR: {
@@ -72,7 +74,8 @@ var texts = map[Lang]Texts{
 		TooLong:         "Votre message est trop long pour moi (%d caractères au maximum). Pouvez-vous le raccourcir ou le découper ?",
 		Empty:           "Votre message est vide.",
 		RateLimited:     "Vous envoyez des messages un peu vite. Merci de patienter un instant avant le suivant.",
-		InternalFailure: "Désolé, un problème est survenu de notre côté. Votre message est enregistré ; réessayez dans un instant.",
+		InternalFailure: "Désolé, un problème est survenu de notre côté et votre message n'a pas été envoyé. Réessayez dans un instant.",
+		NotAnswered:     "Votre message est enregistré, mais un problème est survenu en y répondant. Réessayez dans un instant.",
 		CSATThanks:      "Merci pour votre note !",
 	},
 }

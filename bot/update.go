@@ -26,7 +26,7 @@ func (e *Engine) Update(ctx context.Context, conversationID int64, fn UpdateFunc
 	if conv, err = e.store.Conversation(ctx, conversationID); err != nil {
 		return nil, err
 	}
-	history, err := e.store.RecentMessages(ctx, conv.ID, 0, historySize)
+	history, err := e.store.RecentMessages(ctx, conv.ID, 0, 0, historySize)
 	if err != nil {
 		return nil, fmt.Errorf("load history: %w", err)
 	}
@@ -36,6 +36,9 @@ func (e *Engine) Update(ctx context.Context, conversationID int64, fn UpdateFunc
 	}
 	if c.Conversation == nil {
 		c.Conversation = &conv
+	}
+	if err := c.checkTransition(conv.State); err != nil {
+		return nil, err
 	}
 	now := e.now().UTC()
 	c.Conversation.UpdatedAt = now

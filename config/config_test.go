@@ -158,6 +158,26 @@ func TestSecretFromFileAndDumpRedacts(t *testing.T) {
 	}
 }
 
+func TestEnvironmentLists(t *testing.T) {
+	c, err := Load(Sources{Getenv: env(map[string]string{
+		"RELAIS_HOURS_SCHEDULE": "mon-fri 09:00-12:00,14:00-18:00; sat 10:00-13:00",
+		"RELAIS_HOURS_HOLIDAYS": "2026-12-25,2027-01-01",
+	})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"mon-fri 09:00-12:00,14:00-18:00", "sat 10:00-13:00"}, c.Hours.Schedule); diff != "" {
+		t.Errorf("schedule from env (-want +got):\n%s", diff)
+	}
+	if len(c.Hours.Holidays) != 2 {
+		t.Errorf("holidays = %q", c.Hours.Holidays)
+	}
+	c, err = Load(Sources{Getenv: env(map[string]string{"RELAIS_HOURS_SCHEDULE": "[]"})})
+	if err != nil || len(c.Hours.Schedule) != 0 {
+		t.Errorf(`RELAIS_HOURS_SCHEDULE="[]": schedule %q, %v; want empty (always open)`, c.Hours.Schedule, err)
+	}
+}
+
 func TestSlackValidation(t *testing.T) {
 	for _, tc := range []struct {
 		env  map[string]string

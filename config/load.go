@@ -73,7 +73,7 @@ func Load(src Sources) (Config, error) {
 		if value == "" {
 			continue
 		}
-		if err := set(&c, s.Key, value); err != nil {
+		if err := set(&c, s, value); err != nil {
 			problems = append(problems, fmt.Sprintf("%s (from %s): %v", s.Key, from, err))
 		}
 	}
@@ -83,7 +83,7 @@ func Load(src Sources) (Config, error) {
 		if s.Flag == "" || !ok {
 			continue
 		}
-		if err := set(&c, s.Key, value); err != nil {
+		if err := set(&c, s, value); err != nil {
 			problems = append(problems, fmt.Sprintf("%s (from --%s): %v", s.Key, s.Flag, err))
 		}
 	}

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"cmp"
 	"fmt"
 	"reflect"
 	"strconv"
@@ -14,6 +15,7 @@ type Setting struct {
 	Env    string // environment variable
 	Flag   string // command-line flag name, if any
 	Secret bool   // redacted in dumps and logs; also read from Env+"_FILE"
+	Sep    string // for lists set from text: the separator (default ","); "[]" is the empty list
 	Help   string
 }
 
@@ -37,11 +39,11 @@ var Settings = []Setting{
 	{Key: "shop.international_delivery_days", Env: "RELAIS_SHOP_INTERNATIONAL_DELIVERY_DAYS", Help: "usual international delivery time in business days"},
 	{Key: "shop.orders_url", Env: "RELAIS_SHOP_ORDERS_URL", Help: "page where customers see and track their orders"},
 	{Key: "hours.timezone", Env: "RELAIS_HOURS_TIMEZONE", Help: "IANA time zone of the support hours"},
-	{Key: "hours.schedule", Env: "RELAIS_HOURS_SCHEDULE", Help: "opening hours, e.g. [\"mon-fri 09:00-18:00\", \"sat 10:00-13:00\"] (env: comma-separated); empty = always open"},
-	{Key: "hours.holidays", Env: "RELAIS_HOURS_HOLIDAYS", Help: "closed days, YYYY-MM-DD"},
+	{Key: "hours.schedule", Env: "RELAIS_HOURS_SCHEDULE", Sep: ";", Help: "opening hours, e.g. [\"mon-fri 09:00-12:00,14:00-18:00\", \"sat 10:00-13:00\"] (env: separated by \";\"); empty (env: \"[]\") = always open"},
+	{Key: "hours.holidays", Env: "RELAIS_HOURS_HOLIDAYS", Help: "closed days, YYYY-MM-DD (env: comma-separated)"},
 	{Key: "faq.answer_threshold", Env: "RELAIS_FAQ_ANSWER_THRESHOLD", Help: "confidence needed to answer (0–1)"},
 	{Key: "faq.clarify_threshold", Env: "RELAIS_FAQ_CLARIFY_THRESHOLD", Help: "confidence needed to offer choices instead of admitting it does not know (0–1)"},
-	{Key: "widget.allowed_origins", Env: "RELAIS_WIDGET_ALLOWED_ORIGINS", Help: "shop origins allowed to open the widget's WebSocket (host patterns, e.g. shop.example.com); empty = same origin only"},
+	{Key: "widget.allowed_origins", Env: "RELAIS_WIDGET_ALLOWED_ORIGINS", Help: "shop origins allowed to open the widget's WebSocket (host patterns, e.g. shop.example.com; env: comma-separated); empty = same origin only"},
 	{Key: "widget.max_message_length", Env: "RELAIS_WIDGET_MAX_MESSAGE_LENGTH", Help: "longest customer message, in characters"},
 	{Key: "handoff.reopen_window", Env: "RELAIS_HANDOFF_REOPEN_WINDOW", Help: "a resolved conversation reopens if the customer writes within this time (e.g. 24h); 0 = always start afresh"},
 	{Key: "handoff.expected_wait", Env: "RELAIS_HANDOFF_EXPECTED_WAIT", Help: "wait for a first agent reply announced to customers during support hours"},
@@ -86,8 +88,9 @@ func field(c *Config, key string) (reflect.Value, error) {
 
 var durationType = reflect.TypeFor[time.Duration]()
 
-// set parses s into the field named by key.
-func set(c *Config, key, s string) error {
+// set parses s into the field of setting st.
+func set(c *Config, st Setting, s string) error {
+	key := st.Key
 	v, err := field(c, key)
 	if err != nil {
 		return err
@@ -120,8 +123,12 @@ func set(c *Config, key, s string) error {
 		}
 		v.SetBool(b)
 	case v.Kind() == reflect.Slice && v.Type().Elem().Kind() == reflect.String:
-		var list []string
-		for _, item := range strings.Split(s, ",") {
+		list := []string{}
+		if strings.TrimSpace(s) == "[]" {
+			v.Set(reflect.ValueOf(list))
+			return nil
+		}
+		for _, item := range strings.Split(s, cmp.Or(st.Sep, ",")) {
 			if item = strings.TrimSpace(item); item != "" {
 				list = append(list, item)
 			}

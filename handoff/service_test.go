@@ -88,7 +88,7 @@ func (e *env) conv(t *testing.T, id int64) bot.Conversation {
 
 func (e *env) last(t *testing.T, id int64) bot.Message {
 	t.Helper()
-	msgs, err := e.db.RecentMessages(context.Background(), id, 0, 1)
+	msgs, err := e.db.RecentMessages(context.Background(), id, 0, 0, 1)
 	if err != nil || len(msgs) != 1 {
 		t.Fatalf("last message: %v %v", msgs, err)
 	}
@@ -163,7 +163,7 @@ func TestAgentLifecycle(t *testing.T) {
 	if err := e.service.Reply(ctx, id, marie, "Hi, I'm looking at your order.", "slack:C1:1.000001"); err != nil {
 		t.Fatal(err)
 	}
-	msgs, _ := e.db.RecentMessages(ctx, id, 0, 2)
+	msgs, _ := e.db.RecentMessages(ctx, id, 0, 0, 2)
 	if msgs[0].Text != "Marie from our team is taking care of your request." || msgs[1].Role != bot.RoleAgent || msgs[1].Author != "Marie" {
 		t.Fatalf("after the first reply: %+v", msgs)
 	}

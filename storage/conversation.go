@@ -12,7 +12,7 @@ import (
 
 var _ bot.Store = (*DB)(nil)
 
-const conversationColumns = `id, channel, customer_key, customer_name, lang, state, agent, created_at, updated_at`
+const conversationColumns = `id, channel, customer_key, customer_name, lang, state, agent, created_at, updated_at, version`
 
 // Conversation returns the conversation with the given id.
 // Returns bot.ENotFound if there is none.
@@ -37,12 +37,15 @@ func (db *DB) LatestConversation(ctx context.Context, ch bot.Channel, customerKe
 	return c, nil
 }
 
-// Commit applies a Change atomically and fills in the ids it creates.
-// Returns bot.EConflict if a message's ExternalID is already stored.
+// Commit applies a Change atomically and fills in the ids it creates (only
+// if it succeeds: a failed Change can be retried as it is).
+// Returns bot.EConflict if a message's ExternalID is already stored, or if the
+// conversation was changed by someone else since it was read (its Version).
 func (db *DB) Commit(ctx context.Context, c *bot.Change) error {
 	if c.Conversation == nil {
 		return fmt.Errorf("commit: change has no conversation")
 	}
+	before := snapshotIDs(c)
 	err := db.update(ctx, func(tx *sql.Tx) error {
 		conv := c.Conversation
 		if err := db.saveConversation(ctx, tx, conv); err != nil {
@@ -87,10 +90,46 @@ func (db *DB) Commit(ctx context.Context, c *bot.Change) error {
 		}
 		return nil
 	})
-	if err == nil {
-		db.notifyOutbox(c.Outbox)
+	if err != nil {
+		before.restore(c)
+		return err
 	}
-	return err
+	db.notifyOutbox(c.Outbox)
+	return nil
+}
+
+// changeIDs are the ids and version of a Change before Commit set them.
+type changeIDs struct {
+	conv, version int64
+	msgs, outbox  []int64
+	handoff       int64
+}
+
+func snapshotIDs(c *bot.Change) changeIDs {
+	s := changeIDs{conv: c.Conversation.ID, version: c.Conversation.Version}
+	for _, m := range c.Messages {
+		s.msgs = append(s.msgs, m.ID)
+	}
+	for _, it := range c.Outbox {
+		s.outbox = append(s.outbox, it.MessageID, it.ID)
+	}
+	if c.Handoff != nil {
+		s.handoff = c.Handoff.ID
+	}
+	return s
+}
+
+func (s changeIDs) restore(c *bot.Change) {
+	c.Conversation.ID, c.Conversation.Version = s.conv, s.version
+	for i := range c.Messages {
+		c.Messages[i].ID, c.Messages[i].ConversationID = s.msgs[i], s.conv
+	}
+	for i := range c.Outbox {
+		c.Outbox[i].MessageID, c.Outbox[i].ID = s.outbox[2*i], s.outbox[2*i+1]
+	}
+	if c.Handoff != nil {
+		c.Handoff.ID = s.handoff
+	}
 }
 
 func (db *DB) saveConversation(ctx context.Context, tx *sql.Tx, c *bot.Conversation) error {
@@ -105,14 +144,23 @@ func (db *DB) saveConversation(ctx context.Context, tx *sql.Tx, c *bot.Conversat
 		c.ID, err = res.LastInsertId()
 		return err
 	}
-	res, err := tx.ExecContext(ctx, `UPDATE conversations SET customer_name = ?, lang = ?, state = ?, agent = ?, updated_at = ?
-		WHERE id = ?`, c.CustomerName, c.Lang, c.State, c.Agent, db.stamp(c.UpdatedAt), c.ID)
+	res, err := tx.ExecContext(ctx, `UPDATE conversations
+		SET customer_name = ?, lang = ?, state = ?, agent = ?, updated_at = ?, version = version + 1
+		WHERE id = ? AND version = ?`, c.CustomerName, c.Lang, c.State, c.Agent, db.stamp(c.UpdatedAt), c.ID, c.Version)
 	if err != nil {
 		return fmt.Errorf("update conversation %d: %w", c.ID, err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return bot.Errorf(bot.ENotFound, "conversation %d not found", c.ID)
+		var exists bool
+		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM conversations WHERE id = ?)`, c.ID).Scan(&exists); err != nil {
+			return fmt.Errorf("check conversation %d: %w", c.ID, err)
+		}
+		if !exists {
+			return bot.Errorf(bot.ENotFound, "conversation %d not found", c.ID)
+		}
+		return bot.Errorf(bot.EConflict, "conversation %d was changed meanwhile", c.ID)
 	}
+	c.Version++
 	return nil
 }
 
@@ -153,9 +201,13 @@ func markHandled(ctx context.Context, tx *sql.Tx, conversationID int64, ids []in
 	for _, id := range ids {
 		args = append(args, id)
 	}
-	q := `UPDATE messages SET handled = 1 WHERE conversation_id = ? AND id IN (?` + strings.Repeat(", ?", len(ids)-1) + `)`
-	if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+	q := `UPDATE messages SET handled = 1 WHERE conversation_id = ? AND handled = 0 AND id IN (?` + strings.Repeat(", ?", len(ids)-1) + `)`
+	res, err := tx.ExecContext(ctx, q, args...)
+	if err != nil {
 		return fmt.Errorf("mark messages handled: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n != int64(len(ids)) {
+		return bot.Errorf(bot.EConflict, "messages already handled (answered by someone else meanwhile)")
 	}
 	return nil
 }
@@ -186,7 +238,7 @@ func scanConversation(s scanner) (bot.Conversation, error) {
 		created, updated  string
 		channel, lang, st string
 	)
-	if err := s.Scan(&c.ID, &channel, &c.CustomerKey, &c.CustomerName, &lang, &st, &c.Agent, &created, &updated); err != nil {
+	if err := s.Scan(&c.ID, &channel, &c.CustomerKey, &c.CustomerName, &lang, &st, &c.Agent, &created, &updated, &c.Version); err != nil {
 		return c, err
 	}
 	c.Channel, c.Lang, c.State = bot.Channel(channel), bot.Lang(lang), bot.State(st)

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"math"
+	"time"
 
 	"github.com/relaisbot/relais/bot"
 )
@@ -36,23 +38,39 @@ func (db *DB) Messages(ctx context.Context, conversationID, afterID int64, limit
 }
 
 // RecentMessages returns the last limit messages of a conversation with an id
-// above afterID, oldest first.
-func (db *DB) RecentMessages(ctx context.Context, conversationID, afterID int64, limit int) ([]bot.Message, error) {
+// above afterID and, if throughID is not 0, at most throughID; oldest first.
+func (db *DB) RecentMessages(ctx context.Context, conversationID, afterID, throughID int64, limit int) ([]bot.Message, error) {
+	if throughID == 0 {
+		throughID = math.MaxInt64
+	}
 	rows, err := db.read.QueryContext(ctx, `SELECT `+messageColumns+` FROM messages
-		WHERE conversation_id = ? AND id > ? ORDER BY id DESC LIMIT ?`, conversationID, afterID, limit)
+		WHERE conversation_id = ? AND id > ? AND id <= ? ORDER BY id DESC LIMIT ?`, conversationID, afterID, throughID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("query recent messages: %w", err)
 	}
 	return scanMessages(rows, true)
 }
 
-// UnhandledMessages returns customer messages stored but never processed (a
-// crash between storing and answering), oldest first, at most limit.
-func (db *DB) UnhandledMessages(ctx context.Context, limit int) ([]bot.Message, error) {
+// UnhandledMessages returns the customer messages of a conversation not yet
+// handled, with an id at most throughID, oldest first.
+func (db *DB) UnhandledMessages(ctx context.Context, conversationID, throughID int64) ([]bot.Message, error) {
 	rows, err := db.read.QueryContext(ctx, `SELECT `+messageColumns+` FROM messages
-		WHERE handled = 0 AND role = 'customer' ORDER BY id LIMIT ?`, limit)
+		WHERE conversation_id = ? AND id <= ? AND handled = 0 AND role = 'customer' ORDER BY id`, conversationID, throughID)
 	if err != nil {
 		return nil, fmt.Errorf("query unhandled messages: %w", err)
+	}
+	return scanMessages(rows, false)
+}
+
+// PendingMessages returns up to limit customer messages of any conversation
+// stored before `before` and never handled (a crash or a failure between
+// storing and answering), oldest first.
+func (db *DB) PendingMessages(ctx context.Context, before time.Time, limit int) ([]bot.Message, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT `+messageColumns+` FROM messages
+		WHERE handled = 0 AND role = 'customer' AND created_at < ? ORDER BY id LIMIT ?`,
+		before.UTC().Format(timeFormat), limit)
+	if err != nil {
+		return nil, fmt.Errorf("query pending messages: %w", err)
 	}
 	return scanMessages(rows, false)
 }

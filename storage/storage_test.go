@@ -51,9 +51,12 @@ func TestOpenSetsPragmasOnEveryPool(t *testing.T) {
 			t.Errorf("%s = %d, %v; want 1", p.name, n, err)
 		}
 	}
-	var timeout int
+	var timeout, sync int
 	if err := db.read.QueryRowContext(ctx, `PRAGMA busy_timeout`).Scan(&timeout); err != nil || timeout != 10000 {
 		t.Errorf("busy_timeout = %d, %v; want 10000", timeout, err)
+	}
+	if err := db.write.QueryRowContext(ctx, `PRAGMA synchronous`).Scan(&sync); err != nil || sync != 1 {
+		t.Errorf("write pool synchronous = %d, %v; want 1 (NORMAL)", sync, err)
 	}
 	if _, err := db.read.ExecContext(ctx, `DELETE FROM conversations`); err == nil {
 		t.Error("read pool accepted a write; want query-only")
@@ -70,6 +73,14 @@ func TestMigrationsAreIdempotentAndRefuseNewerSchema(t *testing.T) {
 	want, _ := migrations()
 	if v, err := db.SchemaVersion(ctx); err != nil || v != len(want) {
 		t.Fatalf("SchemaVersion = %d, %v; want %d", v, err, len(want))
+	}
+	db.Close()
+	// Reopening an up-to-date database applies nothing and keeps the data.
+	if db, err = Open(ctx, path); err != nil {
+		t.Fatalf("reopen: %v", err)
+	}
+	if v, _ := db.SchemaVersion(ctx); v != len(want) {
+		t.Errorf("after reopening: version %d, want %d", v, len(want))
 	}
 	if _, err := db.write.ExecContext(ctx, `INSERT INTO schema_migrations VALUES (999, 'future.sql', 'x')`); err != nil {
 		t.Fatal(err)
@@ -137,7 +148,7 @@ func TestCommitRoundTrip(t *testing.T) {
 	if diff := cmp.Diff(want, msgs); diff != "" {
 		t.Errorf("Messages mismatch (-want +got):\n%s", diff)
 	}
-	recent, err := db.RecentMessages(ctx, conv.ID, 0, 2)
+	recent, err := db.RecentMessages(ctx, conv.ID, 0, 0, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -235,6 +246,45 @@ func TestConcurrentWriters(t *testing.T) {
 	}
 }
 
+// A Change built from a stale read of the conversation is refused, and a
+// failed Change leaves the caller's structs as they were.
+func TestCommitOptimisticConcurrency(t *testing.T) {
+	db := open(t)
+	ctx := context.Background()
+	conv := newConversation("k")
+	if err := db.Commit(ctx, &bot.Change{Conversation: conv}); err != nil {
+		t.Fatal(err)
+	}
+	a, _ := db.Conversation(ctx, conv.ID)
+	b, _ := db.Conversation(ctx, conv.ID)
+	a.State = bot.StateWaiting
+	if err := db.Commit(ctx, &bot.Change{Conversation: &a}); err != nil {
+		t.Fatal(err)
+	}
+	b.State = bot.StateResolved
+	stale := &bot.Change{Conversation: &b, Messages: []bot.Message{{Role: bot.RoleBot, Text: "x"}}}
+	if err := db.Commit(ctx, stale); bot.ErrorKind(err) != bot.EConflict {
+		t.Fatalf("Commit of a stale conversation: err = %v, want conflict", err)
+	}
+	if stale.Messages[0].ID != 0 || stale.Conversation.Version != b.Version {
+		t.Errorf("failed commit changed the caller's change: message id %d, version %d", stale.Messages[0].ID, stale.Conversation.Version)
+	}
+	if got, _ := db.Conversation(ctx, conv.ID); got.State != bot.StateWaiting {
+		t.Errorf("state = %s, want waiting (the stale change must not win)", got.State)
+	}
+	// Marking a message handled twice is a conflict too (two answers).
+	m := &bot.Change{Conversation: &a, Messages: []bot.Message{{Role: bot.RoleCustomer, Text: "q"}}}
+	if err := db.Commit(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Commit(ctx, &bot.Change{Conversation: &a, Handled: []int64{m.Messages[0].ID}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Commit(ctx, &bot.Change{Conversation: &a, Handled: []int64{m.Messages[0].ID}}); bot.ErrorKind(err) != bot.EConflict {
+		t.Errorf("handling a handled message again: err = %v, want conflict", err)
+	}
+}
+
 func TestUnhandledMessages(t *testing.T) {
 	db := open(t)
 	ctx := context.Background()
@@ -247,14 +297,24 @@ func TestUnhandledMessages(t *testing.T) {
 	if err := db.Commit(ctx, c); err != nil {
 		t.Fatal(err)
 	}
-	got, err := db.UnhandledMessages(ctx, 10)
+	got, err := db.UnhandledMessages(ctx, conv.ID, c.Messages[2].ID)
 	if err != nil || len(got) != 1 || got[0].ID != c.Messages[0].ID {
 		t.Fatalf("UnhandledMessages = %v, %v; want only message %d", got, err, c.Messages[0].ID)
+	}
+	if got, _ := db.UnhandledMessages(ctx, conv.ID, c.Messages[0].ID-1); len(got) != 0 {
+		t.Errorf("UnhandledMessages through an earlier id = %v, want none", got)
+	}
+	pending, err := db.PendingMessages(ctx, time.Now().Add(time.Hour), 10)
+	if err != nil || len(pending) != 1 || pending[0].ID != c.Messages[0].ID {
+		t.Errorf("PendingMessages = %v, %v; want message %d", pending, err, c.Messages[0].ID)
+	}
+	if pending, _ := db.PendingMessages(ctx, time.Now().Add(-time.Hour), 10); len(pending) != 0 {
+		t.Errorf("PendingMessages before an hour ago = %v, want none (too recent)", pending)
 	}
 	if err := db.Commit(ctx, &bot.Change{Conversation: conv, Handled: []int64{c.Messages[0].ID}}); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := db.UnhandledMessages(ctx, 10); len(got) != 0 {
+	if got, _ := db.UnhandledMessages(ctx, conv.ID, c.Messages[2].ID); len(got) != 0 {
 		t.Errorf("after marking handled: %d unhandled, want 0", len(got))
 	}
 }

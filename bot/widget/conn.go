@@ -20,7 +20,7 @@ const (
 	keyBytes        = "bytes"
 	keyOp           = "op"
 	keyCause        = "cause"
-	keyError        = "error"
+	keyError        = "err"
 )
 
 // Why a connection ended.
@@ -132,7 +132,7 @@ func (h *Handler) serveWS(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		// Accept has answered (403 for an origin not allowed): say why, for
 		// shops that forgot to list their domain in AllowedOrigins.
-		h.logger.Info("widget websocket refused", keyError, err)
+		h.logger.Debug("widget websocket refused", keyError, err)
 		return
 	}
 	conn.SetReadLimit(h.opts.ReadLimit)

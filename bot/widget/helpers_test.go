@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +16,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/relaisbot/relais/bot"
+	"github.com/relaisbot/relais/storage"
 )
 
 const shopName = "Test Shop"
@@ -23,7 +25,7 @@ const shopName = "Test Shop"
 type env struct {
 	h      *Handler
 	engine *bot.Engine
-	store  *fakeStore
+	store  *storage.DB
 	srv    *httptest.Server
 	logs   *syncBuffer
 }
@@ -49,7 +51,11 @@ func newEnv(t *testing.T, opts Options) *env {
 	t.Helper()
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	e := &env{store: &fakeStore{}, logs: logs}
+	db, err := storage.Open(context.Background(), filepath.Join(t.TempDir(), "relais.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{store: db, logs: logs}
 	e.engine = bot.NewEngine(bot.Config{Shop: bot.Shop{Name: shopName}, DefaultLang: bot.LangEN},
 		e.store, fakeFAQ{}, fakePolicy{}, fakeDesk{}, logger)
 	e.h = New(e.engine, opts, logger)
@@ -58,10 +64,27 @@ func newEnv(t *testing.T, opts Options) *env {
 	e.h.Register(mux)
 	e.srv = httptest.NewServer(mux)
 	t.Cleanup(func() {
-		e.h.Close()
+		e.h.Close(context.Background())
 		e.srv.Close()
+		db.Close()
 	})
 	return e
+}
+
+// allMessages returns every stored message, oldest first.
+func (e *env) allMessages(t *testing.T) []bot.Message {
+	t.Helper()
+	var all []bot.Message
+	for id := int64(1); ; id++ {
+		if _, err := e.store.Conversation(context.Background(), id); err != nil {
+			return all
+		}
+		msgs, err := e.store.Messages(context.Background(), id, 0, 10000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, msgs...)
+	}
 }
 
 func (e *env) wsURL() string { return "ws" + strings.TrimPrefix(e.srv.URL, "http") + "/widget/ws" }

@@ -1,6 +1,7 @@
 package widget
 
 import (
+	"context"
 	"net/http"
 	"runtime"
 	"strings"
@@ -103,7 +104,7 @@ func TestCloseEndsConnectionsAndGoroutines(t *testing.T) {
 		}
 	}()
 	closed := make(chan struct{})
-	go func() { e.h.Close(); close(closed) }()
+	go func() { e.h.Close(context.Background()); close(closed) }()
 	select {
 	case <-closed:
 	case <-time.After(5 * time.Second):

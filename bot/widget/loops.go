@@ -128,7 +128,7 @@ func (c *client) workLoop() {
 // stored and replayed when it comes back.
 func (c *client) handle(f inFrame) {
 	h := c.h
-	ctx, cancel := context.WithTimeout(context.Background(), h.opts.ProcessTimeout)
+	ctx, cancel := context.WithTimeout(h.work, h.opts.ProcessTimeout)
 	defer cancel()
 	r, err := h.engine.Accept(ctx, bot.Inbound{
 		Channel: bot.ChannelWidget, CustomerKey: c.key,
@@ -158,7 +158,7 @@ func (c *client) handle(f inFrame) {
 // fail tells the client why its message failed, in its language, and logs
 // unexpected errors.
 func (c *client) fail(op string, err error, f inFrame, convID int64) {
-	frame, internal := errorFor(err, c.h.engine.Texts(c.language()), f.ClientID)
+	frame, internal := errorFor(err, op == "process", c.h.engine.Texts(c.language()), f.ClientID)
 	if internal {
 		c.h.logger.Error("handle widget message", keyOp, op, keyConversation, convID,
 			keyBytes, len(f.Text), keyError, err)

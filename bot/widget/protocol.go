@@ -189,7 +189,7 @@ var badRequestText = map[bot.Lang]string{
 
 // errorFor maps an error to an error frame whose message is safe to show and
 // in lang. internal reports whether err is unexpected (and must be logged).
-func errorFor(err error, t bot.Texts, clientID string) (f errorFrame, internal bool) {
+func errorFor(err error, stored bool, t bot.Texts, clientID string) (f errorFrame, internal bool) {
 	f = errorFrame{Type: typeError, ClientID: clientID}
 	switch bot.ErrorKind(err) {
 	case bot.ETooLong:
@@ -200,6 +200,9 @@ func errorFor(err error, t bot.Texts, clientID string) (f errorFrame, internal b
 		f.Code, f.Message = codeRateLimited, t.RateLimited
 	default:
 		f.Code, f.Message, internal = codeInternal, t.InternalFailure, true
+		if stored {
+			f.Message = t.NotAnswered
+		}
 	}
 	return f, internal
 }

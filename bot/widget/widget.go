@@ -121,6 +121,8 @@ type Handler struct {
 	shutdown context.CancelCauseFunc // ends every connection
 	ctx      context.Context         // done once Close is called
 	conns    sync.WaitGroup          // one per WebSocket handler
+	work     context.Context         // messages being stored and answered; outlives ctx until Close's deadline
+	stopWork context.CancelFunc
 }
 
 var _ bot.Publisher = (*Handler)(nil)
@@ -132,10 +134,11 @@ func New(engine Engine, opts Options, logger *slog.Logger) *Handler {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	ctx, cancel := context.WithCancelCause(context.Background())
+	work, stopWork := context.WithCancel(context.Background())
 	return &Handler{
 		engine: engine, opts: opts.withDefaults(), logger: logger,
 		hub: hub{clients: make(map[string]map[*client]struct{})},
-		ctx: ctx, shutdown: cancel,
+		ctx: ctx, shutdown: cancel, work: work, stopWork: stopWork,
 	}
 }
 
@@ -154,15 +157,26 @@ func (h *Handler) Register(mux *http.ServeMux) {
 
 // Close closes every WebSocket (http.Server.Shutdown does not) and waits until
 // every connection's goroutines have ended. A message being answered is
-// finished first (bounded by Options.ProcessTimeout); queued ones are dropped
-// unacknowledged, and the widget resends them when it reconnects. After Close,
-// new WebSockets are refused.
-func (h *Handler) Close() {
+// finished first, until ctx ends (then it is cancelled: a stored message is
+// answered at the next start); queued ones are dropped unacknowledged, and the
+// widget resends them when it reconnects. After Close, new WebSockets are
+// refused.
+func (h *Handler) Close(ctx context.Context) {
 	h.mu.Lock()
 	h.closed = true
 	h.mu.Unlock()
 	h.shutdown(errShutdown)
-	h.conns.Wait()
+	done := make(chan struct{})
+	go func() { h.conns.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		// Out of time: cancel the messages still being answered. Stored ones
+		// are answered at the next start.
+		h.stopWork()
+		<-done
+	}
+	h.stopWork()
 }
 
 // track registers a new connection; it returns false once Close was called.

@@ -1,7 +1,7 @@
 /* Relais chat widget — https://github.com/relaisbot/relais
  * Install: <script src="https://RELAIS_HOST/widget.js" async></script>
  * Options: data-lang (fr|en), data-title, data-color (#rgb or #rrggbb), data-position (right|left).
- * Wire protocol: bot/widget/PROTOCOL.md. Text from the server is only ever set with textContent. */
+ * Wire protocol: the README, "Widget protocol". Text from the server is only ever set with textContent. */
 (function () {
   'use strict';
   if (window.RelaisWidget) return;

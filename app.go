@@ -49,7 +49,7 @@ func newApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*app, 
 		DefaultLang:     cfg.DefaultLang(),
 		MaxMessageRunes: cfg.Widget.MaxMessageLength,
 		ReopenWindow:    cfg.Handoff.ReopenWindow,
-	}, db, faqs, handoff.NewPolicy(), escalator, logger.With("component", "engine"))
+	}, db, faqs, handoff.NewPolicy(cfg.Handoff.FrustrationThreshold), escalator, logger.With("component", "engine"))
 	return &app{cfg: cfg, logger: logger, db: db, faq: faqs, engine: engine, escalator: escalator}, nil
 }
 

@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/relaisbot/relais/config"
+	"github.com/relaisbot/relais/faq"
+	"github.com/relaisbot/relais/handoff"
 )
 
 // lockedBuffer is an io.Writer safe for the server's goroutines and the test.
@@ -138,10 +140,20 @@ func TestTryCommand(t *testing.T) {
 	if got.Lang != "fr" || got.Action != "answer" || got.FAQID != "shipping.tracking" || got.Confidence <= 0 || got.Reply == "" || len(got.Candidates) == 0 {
 		t.Errorf("try --json = %+v; want a French answer from shipping.tracking", got)
 	}
-	for _, key := range []string{`"lang"`, `"action"`, `"faq_id"`, `"confidence"`, `"candidates"`, `"reply"`, `"id"`, `"score"`} {
+	for _, key := range []string{`"lang"`, `"action"`, `"faq_id"`, `"confidence"`, `"candidates"`, `"reply"`, `"id"`, `"score"`, `"frustration"`, `"reasons"`} {
 		if !strings.Contains(out, key) {
 			t.Errorf("try --json output lacks %s: %s", key, out)
 		}
+	}
+
+	out, _, err = runCmd(t, env, "", "try", "--json", "C'est la troisième fois que je demande, je vais faire opposition auprès de ma banque !!!")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var angry tryOutput
+	json.Unmarshal([]byte(out), &angry)
+	if angry.Action != "handoff" || angry.Frustration.Score < 0.5 || len(angry.Frustration.Reasons) < 2 {
+		t.Errorf("an angry customer: %s; want handoff with a high score and reasons", out)
 	}
 
 	// One message per line in, one JSON object per line out; a bad line is
@@ -217,6 +229,17 @@ func TestConfigVersionHelp(t *testing.T) {
 	_, stderr, err := runCmd(t, nil, "", "serve", "--bogus")
 	if !errors.Is(err, errUsage) || !strings.Contains(stderr, "bogus") {
 		t.Errorf("unknown flag: err = %v, stderr %q; want a usage error naming it", err, stderr)
+	}
+}
+
+// The configuration's defaults are the values the packages measured best.
+func TestConfigDefaultsMatchMeasuredDefaults(t *testing.T) {
+	c, f := config.Default(), faq.DefaultOptions()
+	if c.FAQ.AnswerThreshold != f.AnswerThreshold || c.FAQ.ClarifyThreshold != f.ClarifyThreshold {
+		t.Errorf("config FAQ thresholds %v/%v, faq defaults %v/%v", c.FAQ.AnswerThreshold, c.FAQ.ClarifyThreshold, f.AnswerThreshold, f.ClarifyThreshold)
+	}
+	if c.Handoff.FrustrationThreshold != handoff.DefaultFrustrationThreshold {
+		t.Errorf("config frustration threshold %v, handoff default %v", c.Handoff.FrustrationThreshold, handoff.DefaultFrustrationThreshold)
 	}
 }
 

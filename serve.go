@@ -12,8 +12,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/relaisbot/relais/bot"
 	"github.com/relaisbot/relais/bot/widget"
 	"github.com/relaisbot/relais/config"
+	"github.com/relaisbot/relais/handoff"
 )
 
 // serve runs the server until ctx ends, then shuts down in order: stop
@@ -26,17 +28,26 @@ func serve(ctx context.Context, cfg config.Config, stdout io.Writer, logger *slo
 	}
 	defer a.close()
 
+	// The widget reports agents' messages delivered to the desk service, which
+	// asks the widget who is offline: the service is set right after.
+	var agents *handoff.Service
 	w := widget.New(a.engine, widget.Options{
 		AllowedOrigins:  cfg.Widget.AllowedOrigins,
 		MaxMessageRunes: cfg.Widget.MaxMessageLength,
 		DefaultLang:     cfg.DefaultLang(),
 		ShopName:        cfg.Shop.Name,
 		PublicURL:       cfg.Server.PublicURL,
+		OnDelivered:     func(ctx context.Context, m bot.Message) { agents.Delivered(ctx, m) },
 	}, logger.With("component", "widget"))
 	a.engine.AddPublisher(w)
+	agents = handoff.NewService(a.engine, a.db, w, logger.With("component", "handoff"))
 
 	mux := http.NewServeMux()
 	w.Register(mux)
+	dk, err := newDesk(cfg, a.db, agents, mux, logger)
+	if err != nil {
+		return err
+	}
 	mux.HandleFunc("GET /healthz", func(rw http.ResponseWriter, _ *http.Request) {
 		writeJSON(rw, http.StatusOK, map[string]string{"status": "ok"})
 	})
@@ -45,6 +56,12 @@ func serve(ctx context.Context, cfg config.Config, stdout io.Writer, logger *slo
 		status := http.StatusOK
 		if err := a.db.Ping(r.Context()); err != nil {
 			checks["database"], status = "unavailable", http.StatusServiceUnavailable
+		}
+		if dk != nil {
+			checks["slack"] = "ok"
+			if err := dk.healthy(); err != nil {
+				checks["slack"], status = err.Error(), http.StatusServiceUnavailable
+			}
 		}
 		writeJSON(rw, status, map[string]any{"ready": status == http.StatusOK, "checks": checks})
 	})
@@ -65,6 +82,9 @@ func serve(ctx context.Context, cfg config.Config, stdout io.Writer, logger *slo
 	var background sync.WaitGroup
 	bgCtx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
 	background.Go(func() { answerPending(bgCtx, a, logger) })
+	if dk != nil {
+		dk.run(bgCtx, &background)
+	}
 
 	url := "http://" + displayAddr(ln.Addr())
 	logger.Info("relais started", "url", url, "database", cfg.Database.Path,

@@ -21,13 +21,20 @@ type tryOptions struct {
 
 // tryOutput is one line of `relais try --json`.
 type tryOutput struct {
-	Lang       bot.Lang       `json:"lang"`
-	Action     bot.Action     `json:"action"`
-	FAQID      string         `json:"faq_id"`
-	Confidence float64        `json:"confidence"`
-	Candidates []tryCandidate `json:"candidates"`
-	Reply      string         `json:"reply"`
-	Error      string         `json:"error,omitempty"`
+	Lang        bot.Lang       `json:"lang"`
+	Action      bot.Action     `json:"action"`
+	FAQID       string         `json:"faq_id"`
+	Confidence  float64        `json:"confidence"`
+	Candidates  []tryCandidate `json:"candidates"`
+	Reply       string         `json:"reply"`
+	Frustration tryFrustration `json:"frustration"`
+	Error       string         `json:"error,omitempty"`
+}
+
+// tryFrustration is the frustration the handoff policy sees in the message.
+type tryFrustration struct {
+	Score   float64  `json:"score"`
+	Reasons []string `json:"reasons"`
 }
 
 type tryCandidate struct {
@@ -94,6 +101,10 @@ func tryOne(ctx context.Context, e *bot.Engine, text string, lang bot.Lang) (try
 	out := tryOutput{
 		Lang: r.Lang, Action: r.Action, FAQID: r.FAQID, Confidence: round(r.Confidence),
 		Candidates: make([]tryCandidate, 0, len(r.Candidates)), Reply: r.Reply,
+		Frustration: tryFrustration{Score: round(r.Assessment.Score), Reasons: r.Assessment.Signals},
+	}
+	if out.Frustration.Reasons == nil {
+		out.Frustration.Reasons = []string{}
 	}
 	for _, c := range r.Candidates {
 		out.Candidates = append(out.Candidates, tryCandidate{ID: c.ID, Score: round(c.Score)})
@@ -116,7 +127,11 @@ func printTry(w io.Writer, out tryOutput) error {
 		}
 		fmt.Fprintf(&b, "candidates: %s\n", strings.Join(parts, ", "))
 	}
-	fmt.Fprintf(&b, "reply:\n  %s\n", strings.ReplaceAll(out.Reply, "\n", "\n  "))
+	fmt.Fprintf(&b, "frustration: %.2f", out.Frustration.Score)
+	if len(out.Frustration.Reasons) > 0 {
+		fmt.Fprintf(&b, " (%s)", strings.Join(out.Frustration.Reasons, "; "))
+	}
+	fmt.Fprintf(&b, "\nreply:\n  %s\n", strings.ReplaceAll(out.Reply, "\n", "\n  "))
 	_, err := io.WriteString(w, b.String())
 	return err
 }

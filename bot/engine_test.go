@@ -82,7 +82,7 @@ func newFixture(t *testing.T, cfg bot.Config) *fixture {
 		cfg.Shop = bot.Shop{Name: "Test Shop", SupportEmail: "help@test.example"}
 	}
 	f := &fixture{db: db, pub: &recorder{}, now: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)}
-	f.engine = bot.NewEngine(cfg, db, faqAnswers, handoff.NewPolicy(), handoff.NewEscalator(false, bot.Hours{}, nil), nil)
+	f.engine = bot.NewEngine(cfg, db, faqAnswers, handoff.NewPolicy(handoff.DefaultFrustrationThreshold), handoff.NewEscalator(false, bot.Hours{}, nil), nil)
 	f.engine.SetClock(func() time.Time { return f.now })
 	f.engine.AddPublisher(f.pub)
 	return f
@@ -368,7 +368,7 @@ func TestResolvedConversationStartsAfresh(t *testing.T) {
 func TestReopenedConversationCanBeHandedOver(t *testing.T) {
 	f := newFixture(t, bot.Config{ReopenWindow: time.Hour})
 	f.engine = bot.NewEngine(bot.Config{ReopenWindow: time.Hour, Shop: bot.Shop{Name: "S", SupportEmail: "s@x.example"}},
-		f.db, faqAnswers, handoff.NewPolicy(), waitingDesk{}, nil)
+		f.db, faqAnswers, handoff.NewPolicy(handoff.DefaultFrustrationThreshold), waitingDesk{}, nil)
 	f.engine.SetClock(func() time.Time { return f.now })
 	ctx := context.Background()
 	r := f.send(t, "kim", "hello", "")

@@ -31,10 +31,10 @@ func TestHours(t *testing.T) {
 			t.Errorf("NextOpen(%v) = %v, want %v", tc.t, got, tc.nextOpen)
 		}
 	}
-	if got, want := h.Describe(LangEN), "Monday to Friday, 09:00–12:30 and 13:30–18:00; Saturday, 10:00–13:00 (Europe/Paris time)"; got != want {
+	if got, want := h.Describe(LangEN), "Monday to Friday, 09:00–12:30 and 13:30–18:00; Saturday, 10:00–13:00, Europe/Paris time"; got != want {
 		t.Errorf("Describe(en) = %q\nwant %q", got, want)
 	}
-	if got, want := h.Describe(LangFR), "du lundi au vendredi, 09h00–12h30 et 13h30–18h00 ; le samedi, 10h00–13h00 (heure Europe/Paris)"; got != want {
+	if got, want := h.Describe(LangFR), "du lundi au vendredi, 09h00–12h30 et 13h30–18h00 ; le samedi, 10h00–13h00, heure de Europe/Paris"; got != want {
 		t.Errorf("Describe(fr) = %q\nwant %q", got, want)
 	}
 	now := at(24, 20, 0)

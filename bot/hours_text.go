@@ -11,8 +11,8 @@ var dayNames = map[Lang][7]string{
 	LangFR: {"dimanche", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi"},
 }
 
-// Describe returns the hours in words, e.g. "Monday to Friday, 09:00–18:00
-// (Europe/Paris time)" or "du lundi au vendredi, 09h00–18h00 (heure Europe/Paris)".
+// Describe returns the hours in words, e.g. "Monday to Friday, 09:00–18:00,
+// Europe/Paris time" or "du lundi au vendredi, 09h00–18h00, heure de Europe/Paris".
 func (h Hours) Describe(lang Lang) string {
 	if h.Always() {
 		if lang == LangFR {
@@ -38,9 +38,9 @@ func (h Hours) Describe(lang Lang) string {
 	}
 	zone := h.Location().String()
 	if lang == LangFR {
-		return strings.Join(groups, " ; ") + " (heure " + zone + ")"
+		return strings.Join(groups, " ; ") + ", heure de " + zone
 	}
-	return strings.Join(groups, "; ") + " (" + zone + " time)"
+	return strings.Join(groups, "; ") + ", " + zone + " time"
 }
 
 func describeDays(lang Lang, from, to time.Weekday) string {

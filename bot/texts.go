@@ -42,7 +42,7 @@ var texts = map[Lang]Texts{
 		ClarifyIntro:  "I want to be sure I answer the right question. Which of these is closest?",
 		Fallback:      "I'm not sure I understood, and I'd rather not guess. Could you rephrase it? If you prefer, a person from our team can help.",
 		TalkToHuman:   "Talk to a person",
-		NoHumanNow:    "I'd like to put you in touch with a person, but nobody from the team can take over this chat right now. Please email {email} with your order number: the team reads every email during support hours ({hours}). This conversation is kept, so you won't have to repeat yourself.",
+		NoHumanNow:    "I'd like to put you in touch with a person, but nobody from the team can take over this chat right now. Please email {email} with your order number: the team reads every email during support hours, {hours}. This conversation is kept, so you won't have to repeat yourself.",
 		SmallTalk: map[string]string{
 			"greeting": "Hello! How can I help you today? I can answer questions about payment, delivery, returns and your order.",
 			"thanks":   "You're welcome! Is there anything else I can help with?",
@@ -65,7 +65,7 @@ var texts = map[Lang]Texts{
 		ClarifyIntro:  "Je veux être sûr de répondre à la bonne question. Laquelle de celles-ci s'en rapproche le plus ?",
 		Fallback:      "Je ne suis pas sûr d'avoir compris, et je préfère ne pas deviner. Pouvez-vous reformuler ? Si vous préférez, une personne de notre équipe peut vous aider.",
 		TalkToHuman:   "Parler à une personne",
-		NoHumanNow:    "J'aimerais vous mettre en relation avec une personne de l'équipe, mais personne ne peut reprendre cette conversation pour le moment. Écrivez-nous à {email} avec votre numéro de commande : l'équipe lit chaque e-mail pendant ses horaires ({hours}). Cette conversation est conservée, vous n'aurez pas à vous répéter.",
+		NoHumanNow:    "J'aimerais vous mettre en relation avec une personne de l'équipe, mais personne ne peut reprendre cette conversation pour le moment. Écrivez-nous à {email} avec votre numéro de commande : l'équipe lit chaque e-mail pendant ses horaires, {hours}. Cette conversation est conservée, vous n'aurez pas à vous répéter.",
 		SmallTalk: map[string]string{
 			"greeting": "Bonjour ! Comment puis-je vous aider ? Je peux répondre à vos questions sur le paiement, la livraison, les retours et votre commande.",
 			"thanks":   "Avec plaisir ! Puis-je vous aider pour autre chose ?",

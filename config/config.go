@@ -77,8 +77,9 @@ type Widget struct {
 
 // Handoff is the hand-over to humans.
 type Handoff struct {
-	ReopenWindow time.Duration `toml:"reopen_window"`
-	ExpectedWait time.Duration `toml:"expected_wait"`
+	ReopenWindow         time.Duration `toml:"reopen_window"`
+	ExpectedWait         time.Duration `toml:"expected_wait"`
+	FrustrationThreshold float64       `toml:"frustration_threshold"`
 }
 
 // Slack is the agents' desk in Slack. It is enabled by setting a bot token.
@@ -120,7 +121,7 @@ func Default() Config {
 		Widget: Widget{
 			MaxMessageLength: 2000,
 		},
-		Handoff: Handoff{ReopenWindow: 0, ExpectedWait: 15 * time.Minute},
+		Handoff: Handoff{ReopenWindow: 0, ExpectedWait: 15 * time.Minute, FrustrationThreshold: 0.5},
 		Slack:   Slack{Mode: "socket", APIURL: "https://slack.com/api/", Lang: "en", NoteMarker: "note:"},
 	}
 }

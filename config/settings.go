@@ -46,6 +46,7 @@ var Settings = []Setting{
 	{Key: "widget.allowed_origins", Env: "RELAIS_WIDGET_ALLOWED_ORIGINS", Help: "shop origins allowed to open the widget's WebSocket (host patterns, e.g. shop.example.com; env: comma-separated); empty = same origin only"},
 	{Key: "widget.max_message_length", Env: "RELAIS_WIDGET_MAX_MESSAGE_LENGTH", Help: "longest customer message, in characters"},
 	{Key: "handoff.reopen_window", Env: "RELAIS_HANDOFF_REOPEN_WINDOW", Help: "a resolved conversation reopens if the customer writes within this time (e.g. 24h); 0 = always start afresh"},
+	{Key: "handoff.frustration_threshold", Env: "RELAIS_HANDOFF_FRUSTRATION_THRESHOLD", Help: "frustration score (0–1) from which the conversation goes to a person; an explicit request always does"},
 	{Key: "handoff.expected_wait", Env: "RELAIS_HANDOFF_EXPECTED_WAIT", Help: "wait for a first agent reply announced to customers during support hours"},
 	{Key: "slack.bot_token", Env: "RELAIS_SLACK_BOT_TOKEN", Secret: true, Help: "Slack bot token (xoxb-…); setting it enables the Slack desk"},
 	{Key: "slack.app_token", Env: "RELAIS_SLACK_APP_TOKEN", Secret: true, Help: "Slack app-level token (xapp-…, scope connections:write) for Socket Mode"},

@@ -83,6 +83,9 @@ func (c Config) Validate() Problems {
 	if c.Handoff.ReopenWindow < 0 {
 		add("handoff.reopen_window", "must not be negative")
 	}
+	if t := c.Handoff.FrustrationThreshold; t <= 0 || t > 1 {
+		add("handoff.frustration_threshold", "%v must be in (0, 1]", t)
+	}
 	if c.Handoff.ExpectedWait <= 0 {
 		add("handoff.expected_wait", "must be positive")
 	}

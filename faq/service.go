@@ -155,6 +155,9 @@ func clarifyHits(hits []Hit) []Hit {
 func (s *Service) candidates(ix *Index, lang bot.Lang, hits []Hit) []bot.Candidate {
 	out := make([]bot.Candidate, 0, len(hits))
 	for _, h := range hits {
+		if h.Confidence <= 0 {
+			continue // not a candidate in any useful sense
+		}
 		e, _ := ix.Entry(h.ID, lang)
 		out = append(out, bot.Candidate{ID: h.ID, Title: e.Title, Topic: h.Topic, Score: h.Confidence})
 	}

@@ -58,7 +58,7 @@ func newEnv(t *testing.T, presence handoff.Presence) *env {
 	esc.SetClock(func() time.Time { return e.now })
 	logger := slog.New(slog.DiscardHandler)
 	e.engine = bot.NewEngine(bot.Config{Shop: bot.Shop{Name: "Shop", SupportEmail: "s@shop.example", Hours: hours}},
-		db, oneAnswer{}, handoff.NewPolicy(), esc, logger)
+		db, oneAnswer{}, handoff.NewPolicy(handoff.DefaultFrustrationThreshold), esc, logger)
 	e.engine.SetClock(func() time.Time { return e.now })
 	e.service = handoff.NewService(e.engine, db, presence, logger)
 	return e

@@ -24,7 +24,7 @@ var customerTexts = map[bot.Lang]texts{
 		Handoff: "I'm passing your conversation to a person from our team, with everything you've told me, so you won't have to repeat yourself. " +
 			"Someone usually replies within {wait} minutes. You can close this page: when you come back, your conversation will be right here.",
 		HandoffOff: "I'm passing your conversation to a person from our team, with everything you've told me, so you won't have to repeat yourself. " +
-			"The team is away right now and will be back {when} ({hours}); your request will be waiting for them. You can close this page: when you come back, your conversation will be right here.",
+			"The team is away right now and will be back {when} (support hours: {hours}); your request will be waiting for them. You can close this page: when you come back, your conversation will be right here.",
 		Claimed:   "{name} from our team is taking care of your request.",
 		Resolved:  "{name} has marked your request as resolved. Thank you for your patience! How would you rate the help you received, from 1 (poor) to 5 (excellent)?",
 		BackToBot: "{name} has handed you back to the assistant. Ask me anything — and if you need the team again, just say so.",
@@ -35,7 +35,7 @@ var customerTexts = map[bot.Lang]texts{
 		Handoff: "Je transmets votre conversation à une personne de notre équipe, avec tout ce que vous m'avez dit : vous n'aurez pas à vous répéter. " +
 			"Une personne répond en général en moins de {wait} minutes. Vous pouvez fermer cette page : à votre retour, votre conversation sera ici.",
 		HandoffOff: "Je transmets votre conversation à une personne de notre équipe, avec tout ce que vous m'avez dit : vous n'aurez pas à vous répéter. " +
-			"L'équipe est absente pour le moment et revient {when} ({hours}) ; votre demande l'attendra. Vous pouvez fermer cette page : à votre retour, votre conversation sera ici.",
+			"L'équipe est absente pour le moment et revient {when} (horaires : {hours}) ; votre demande l'attendra. Vous pouvez fermer cette page : à votre retour, votre conversation sera ici.",
 		Claimed:   "{name}, de notre équipe, prend en charge votre demande.",
 		Resolved:  "{name} a indiqué que votre demande est résolue. Merci de votre patience ! Comment noteriez-vous l'aide reçue, de 1 (mauvaise) à 5 (excellente) ?",
 		BackToBot: "{name} vous a remis entre les mains de l'assistant. Posez-moi vos questions — et si vous avez à nouveau besoin de l'équipe, dites-le simplement.",

@@ -1,0 +1,161 @@
+package slack
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
+
+	"github.com/relaisbot/relais/bot"
+	"github.com/relaisbot/relais/handoff"
+)
+
+// handleTimeout bounds the handling of one inbound event.
+const handleTimeout = 10 * time.Second
+
+// inbound runs fn for one inbound event, one event at a time in arrival
+// order, within handleTimeout (or ctx's deadline, if sooner).
+func (a *Adapter) inbound(ctx context.Context, fn func(context.Context) error) error {
+	select {
+	case a.serial <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-a.serial }()
+	ctx, cancel := context.WithTimeout(ctx, handleTimeout)
+	defer cancel()
+	return fn(ctx)
+}
+
+// handleEvent handles one Events API event, from either transport. An error
+// means it was not handled and Slack should send it again. Handling is
+// idempotent (an agent's reply is stored once, keyed by its Slack ts); the
+// event id is recorded once handled.
+func (a *Adapter) handleEvent(ctx context.Context, eventID string, inner slackevents.EventsAPIInnerEvent) error {
+	ev, ok := inner.Data.(*slackevents.MessageEvent)
+	if !ok {
+		return nil // other event types: nothing to do
+	}
+	acted, err := a.handleMessage(ctx, ev)
+	if err != nil || !acted || eventID == "" {
+		return err
+	}
+	first, err := a.store.MarkEvent(ctx, deskName, eventID)
+	if err != nil {
+		return fmt.Errorf("record event %s: %w", eventID, err)
+	}
+	if !first {
+		a.logger.Debug("slack: event handled before (Slack retry)", "event", eventID)
+	}
+	return nil
+}
+
+// handleMessage relays an agent's reply in a conversation thread to the
+// customer, and reports whether the message was one (or an internal note).
+func (a *Adapter) handleMessage(ctx context.Context, ev *slackevents.MessageEvent) (bool, error) {
+	self := a.self()
+	switch {
+	case ev.Channel != a.cfg.Channel, ev.ThreadTimeStamp == "", ev.ThreadTimeStamp == ev.TimeStamp:
+		return false, nil // not a reply in one of our threads
+	case ev.SubType != "" && ev.SubType != "thread_broadcast":
+		return false, nil // edits, deletions, joins, files, bot_message…
+	case ev.User == "" || ev.User == self || ev.BotID != "":
+		return false, nil // the bot's own posts and other bots
+	}
+	th, err := a.store.ThreadConversation(ctx, deskName, ev.Channel, ev.ThreadTimeStamp)
+	if bot.ErrorKind(err) == bot.ENotFound {
+		return false, nil // a thread Relais did not open
+	}
+	if err != nil {
+		return false, fmt.Errorf("look up thread: %w", err)
+	}
+	log := a.logger.With("conversation", th.ConversationID, "agent", ev.User, "ts", ev.TimeStamp)
+	if a.isNote(ev.Text) {
+		if err := a.react(ctx, ev.Channel, ev.TimeStamp, reactNote); err != nil {
+			log.Warn("slack: cannot confirm an internal note", "err", err)
+		}
+		log.Info("slack: internal note kept in Slack", "bytes", len(ev.Text))
+		return true, nil
+	}
+	text := a.plainText(ctx, ev.Text)
+	if text == "" {
+		return false, nil
+	}
+	desk, err := a.getDesk()
+	if err != nil {
+		return false, err
+	}
+	agent, err := a.agent(ctx, ev.User, "")
+	if err != nil {
+		return false, err
+	}
+	err = desk.Reply(ctx, th.ConversationID, agent, text, externalID(ev.Channel, ev.TimeStamp))
+	if bot.ErrorKind(err) == bot.ENotFound {
+		log.Warn("slack: reply in the thread of a conversation that no longer exists")
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("relay agent reply: %w", err)
+	}
+	log.Info("slack: agent reply relayed", "bytes", len(text))
+	return true, nil
+}
+
+// isNote reports whether an agent's message is an internal note.
+func (a *Adapter) isNote(text string) bool {
+	t := strings.ToLower(strings.TrimSpace(text))
+	return strings.HasPrefix(t, a.cfg.NoteMarker) || strings.HasPrefix(t, "!note")
+}
+
+// agent returns the desk agent for a Slack user, named by their display
+// name. fallback names them when Slack cannot be asked ("" to fail instead).
+func (a *Adapter) agent(ctx context.Context, userID, fallback string) (handoff.Agent, error) {
+	name, err := a.users.name(ctx, userID)
+	if err != nil {
+		if fallback == "" {
+			return handoff.Agent{}, fmt.Errorf("agent name: %w", err)
+		}
+		a.logger.Warn("slack: cannot look up an agent's name", "agent", userID, "err", err)
+		name = fallback
+	}
+	return handoff.Agent{ID: userID, Name: name}, nil
+}
+
+// handleInteraction carries out a click on a parent message's button.
+func (a *Adapter) handleInteraction(ctx context.Context, cb slack.InteractionCallback) error {
+	if cb.Type != slack.InteractionTypeBlockActions {
+		return nil
+	}
+	if ch := cb.Container.ChannelID; ch != "" && ch != a.cfg.Channel {
+		return nil
+	}
+	desk, err := a.getDesk()
+	if err != nil {
+		return err
+	}
+	ops := map[string]func(context.Context, int64, handoff.Agent) error{
+		ActionClaim: desk.Claim, ActionResolve: desk.Resolve, ActionBackToBot: desk.BackToBot,
+	}
+	for _, act := range cb.ActionCallback.BlockActions {
+		op, ok := ops[act.ActionID]
+		if !ok {
+			continue
+		}
+		id, err := strconv.ParseInt(act.Value, 10, 64)
+		if err != nil {
+			a.logger.Warn("slack: button with a bad conversation id", "action", act.ActionID)
+			continue
+		}
+		agent, _ := a.agent(ctx, cb.User.ID, cmp.Or(cb.User.Name, cb.User.ID))
+		if err := op(ctx, id, agent); err != nil {
+			return fmt.Errorf("%s on conversation %d: %w", act.ActionID, id, err)
+		}
+		a.logger.Info("slack: agent action", "action", act.ActionID, "conversation", id, "agent", cb.User.ID)
+	}
+	return nil
+}

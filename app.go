@@ -20,11 +20,13 @@ type app struct {
 	faq       *faq.Service
 	engine    *bot.Engine
 	escalator *handoff.Escalator
+	hours     bot.Hours
 }
 
 // newApp opens the database, loads the FAQ (seeding it on first use) and
-// builds the Engine. The caller must call close.
-func newApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*app, error) {
+// builds the Engine, which tells observer (if not nil) what it does. The
+// caller must call close.
+func newApp(ctx context.Context, cfg config.Config, logger *slog.Logger, observer bot.Observer) (*app, error) {
 	hours, err := cfg.ParseHours()
 	if err != nil {
 		return nil, fmt.Errorf("hours: %w", err)
@@ -41,7 +43,9 @@ func newApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*app, 
 		db.Close()
 		return nil, fmt.Errorf("load FAQ: %w", err)
 	}
-	escalator := handoff.NewEscalator(cfg.Slack.Enabled(), hours, handoff.FixedWait(cfg.Handoff.ExpectedWait))
+	escalator := handoff.NewEscalator(cfg.Slack.Enabled(), hours, &handoff.MeasuredWait{
+		Store: db, Hours: hours, Floor: cfg.Handoff.MinExpectedWait, Default: cfg.Handoff.ExpectedWait,
+	})
 	engine := bot.NewEngine(bot.Config{
 		Shop: bot.Shop{
 			Name: cfg.Shop.Name, SupportEmail: cfg.Shop.SupportEmail, Hours: hours,
@@ -49,8 +53,9 @@ func newApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*app, 
 		DefaultLang:     cfg.DefaultLang(),
 		MaxMessageRunes: cfg.Widget.MaxMessageLength,
 		ReopenWindow:    cfg.Handoff.ReopenWindow,
+		Observer:        observer,
 	}, db, faqs, handoff.NewPolicy(cfg.Handoff.FrustrationThreshold), escalator, logger.With("component", "engine"))
-	return &app{cfg: cfg, logger: logger, db: db, faq: faqs, engine: engine, escalator: escalator}, nil
+	return &app{cfg: cfg, logger: logger, db: db, faq: faqs, engine: engine, escalator: escalator, hours: hours}, nil
 }
 
 func (a *app) close() error { return a.db.Close() }

@@ -23,7 +23,7 @@ type desk struct {
 
 // newDesk builds the Slack desk, or returns nil when Slack is not configured.
 // Events-API routes are added to mux.
-func newDesk(cfg config.Config, db *storage.DB, agents slack.Desk, mux *http.ServeMux, logger *slog.Logger) (*desk, error) {
+func newDesk(cfg config.Config, db *storage.DB, agents slack.Desk, hooks bot.DispatcherConfig, mux *http.ServeMux, logger *slog.Logger) (*desk, error) {
 	if !cfg.Slack.Enabled() {
 		return nil, nil
 	}
@@ -32,7 +32,7 @@ func newDesk(cfg config.Config, db *storage.DB, agents slack.Desk, mux *http.Ser
 	adapter, err := slack.New(slack.Config{
 		BotToken: cfg.Slack.BotToken, AppToken: cfg.Slack.AppToken, SigningSecret: cfg.Slack.SigningSecret,
 		Channel: cfg.Slack.Channel, Mode: cfg.Slack.Mode, APIURL: cfg.Slack.APIURL, Lang: lang,
-		NoteMarker: cfg.Slack.NoteMarker,
+		NoteMarker: cfg.Slack.NoteMarker, OnCallGroup: cfg.Slack.OnCallGroup,
 	}, db, logger)
 	if err != nil {
 		return nil, err
@@ -41,7 +41,7 @@ func newDesk(cfg config.Config, db *storage.DB, agents slack.Desk, mux *http.Ser
 	adapter.Register(mux)
 	d := &desk{
 		adapter:    adapter,
-		dispatcher: bot.NewDispatcher(db, bot.TargetDesk, adapter, bot.DispatcherConfig{}, logger),
+		dispatcher: bot.NewDispatcher(db, bot.TargetDesk, adapter, hooks, logger),
 		logger:     logger,
 	}
 	db.OnOutbox(func(target string) {

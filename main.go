@@ -21,6 +21,7 @@ import (
 	_ "time/tzdata" // support hours in any time zone, even without system tzdata
 
 	"github.com/relaisbot/relais/config"
+	"github.com/relaisbot/relais/storage"
 )
 
 // version is set at build time with -ldflags "-X main.version=v1.2.3".
@@ -55,6 +56,8 @@ Usage:
   relais try [flags] MESSAGE     show what the bot answers to MESSAGE
   relais try [flags] -           read one message per line, write one JSON object per line
   relais config [flags]          print the effective configuration (secrets redacted)
+  relais report [flags]          print service-quality figures (bot resolution, hand-overs, waits, CSAT…)
+  relais faq list|show|export|import|…   manage the FAQ in the database (relais faq help)
   relais version                 print the version
   relais help                    print this help
 
@@ -67,6 +70,11 @@ Flags (every command):
 Flags of try:
   --lang auto|fr|en  language of the answer (default auto: detected)
   --json             print a JSON object instead of text
+
+Flags of report:
+  --since PERIOD     how far back: 7d (default), 24h, 90m…
+  --lang en|fr       language of the text report
+  --json             print JSON
 
 Every setting can also be set in the environment (RELAIS_*); see README.md.
 `
@@ -81,7 +89,7 @@ func runWithInput(ctx context.Context, args []string, getenv func(string) string
 	cmd := "serve"
 	if len(args) > 0 {
 		switch args[0] {
-		case "serve", "try", "config", "version", "help":
+		case "serve", "try", "config", "report", "faq", "version", "help":
 			cmd, args = args[0], args[1:]
 		case "-h", "-help", "--help":
 			fmt.Fprint(stdout, usage)
@@ -106,9 +114,15 @@ func runWithInput(ctx context.Context, args []string, getenv func(string) string
 		}
 	}
 	var tryOpts tryOptions
-	if cmd == "try" {
+	var reportOpts reportOptions
+	switch cmd {
+	case "try":
 		fs.StringVar(&tryOpts.lang, "lang", "auto", "")
 		fs.BoolVar(&tryOpts.json, "json", false, "")
+	case "report":
+		fs.StringVar(&reportOpts.since, "since", "7d", "")
+		fs.BoolVar(&reportOpts.json, "json", false, "")
+		fs.StringVar(&reportOpts.lang, "lang", "en", "")
 	}
 	positional, err := parseInterspersed(fs, args)
 	if err != nil {
@@ -134,6 +148,19 @@ func runWithInput(ctx context.Context, args []string, getenv func(string) string
 	switch cmd {
 	case "config":
 		return config.Dump(stdout, cfg)
+	case "faq":
+		return runFAQ(ctx, cfg, positional, stdin, stdout, stderr, logger)
+	case "report":
+		if len(positional) > 0 {
+			fmt.Fprintf(stderr, "relais report: unexpected argument %q\n\n%s", positional[0], usage)
+			return errUsage
+		}
+		db, err := storage.Open(ctx, cfg.Database.Path)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		return runReport(ctx, db, reportOpts, stdout)
 	case "try":
 		if len(positional) != 1 {
 			fmt.Fprintf(stderr, "relais try: give one MESSAGE, or - to read messages from standard input\n\n%s", usage)

@@ -22,11 +22,13 @@ import (
 // accepting, close WebSockets, finish background work, close the database.
 func serve(ctx context.Context, cfg config.Config, stdout io.Writer, logger *slog.Logger) error {
 	start := time.Now()
-	a, err := newApp(ctx, cfg, logger)
+	m := newMetrics(logger.With("component", "metrics"))
+	a, err := newApp(ctx, cfg, logger, m)
 	if err != nil {
 		return err
 	}
 	defer a.close()
+	m.db = a.db
 
 	// The widget reports agents' messages delivered to the desk service, which
 	// asks the widget who is offline: the service is set right after.
@@ -37,17 +39,22 @@ func serve(ctx context.Context, cfg config.Config, stdout io.Writer, logger *slo
 		DefaultLang:     cfg.DefaultLang(),
 		ShopName:        cfg.Shop.Name,
 		PublicURL:       cfg.Server.PublicURL,
-		OnDelivered:     func(ctx context.Context, m bot.Message) { agents.Delivered(ctx, m) },
+		OnDelivered: func(ctx context.Context, msg bot.Message) {
+			m.relayed(msg)
+			agents.Delivered(ctx, msg)
+		},
 	}, logger.With("component", "widget"))
 	a.engine.AddPublisher(w)
-	agents = handoff.NewService(a.engine, a.db, w, logger.With("component", "handoff"))
+	agents = handoff.NewService(a.engine, a.db, w, handoff.ServiceConfig{Hours: a.hours, RemindAfter: cfg.Handoff.RemindAfter},
+		logger.With("component", "handoff"))
 
 	mux := http.NewServeMux()
 	w.Register(mux)
-	dk, err := newDesk(cfg, a.db, agents, mux, logger)
+	dk, err := newDesk(cfg, a.db, agents, m.dispatcherHooks(bot.TargetDesk, nil, nil), mux, logger)
 	if err != nil {
 		return err
 	}
+	mux.Handle("GET /metrics", m)
 	mux.HandleFunc("GET /healthz", func(rw http.ResponseWriter, _ *http.Request) {
 		writeJSON(rw, http.StatusOK, map[string]string{"status": "ok"})
 	})
@@ -84,6 +91,13 @@ func serve(ctx context.Context, cfg config.Config, stdout io.Writer, logger *slo
 	background.Go(func() { answerPending(bgCtx, a, logger) })
 	if dk != nil {
 		dk.run(bgCtx, &background)
+		background.Go(func() {
+			every(bgCtx, time.Minute, func() {
+				if err := agents.FollowUp(bgCtx, time.Now()); err != nil && bgCtx.Err() == nil {
+					logger.Error("follow-up of waiting customers failed", "err", err)
+				}
+			})
+		})
 	}
 
 	url := "http://" + displayAddr(ln.Addr())
@@ -154,6 +168,20 @@ func answerPending(ctx context.Context, a *app, logger *slog.Logger) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		}
+	}
+}
+
+// every calls fn every period until ctx ends.
+func every(ctx context.Context, period time.Duration, fn func()) {
+	t := time.NewTicker(period)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			fn()
 		}
 	}
 }

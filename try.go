@@ -53,7 +53,7 @@ func runTry(ctx context.Context, cfg config.Config, opts tryOptions, message str
 		}
 		lang = l
 	}
-	a, err := newApp(ctx, cfg, logger)
+	a, err := newApp(ctx, cfg, logger, nil)
 	if err != nil {
 		return err
 	}

@@ -60,6 +60,24 @@ type CSAT struct {
 	Agent string // the agent who resolved the conversation
 }
 
+// stamp dates everything in c that has no time yet with now, so that one
+// change carries one time (the Engine's clock).
+func (c *Change) stamp(now time.Time) {
+	for i := range c.Messages {
+		if c.Messages[i].CreatedAt.IsZero() {
+			c.Messages[i].CreatedAt = now
+		}
+	}
+	for i := range c.Outbox {
+		if c.Outbox[i].CreatedAt.IsZero() {
+			c.Outbox[i].CreatedAt = now
+		}
+	}
+	if c.Handoff != nil && c.Handoff.CreatedAt.IsZero() {
+		c.Handoff.CreatedAt = now
+	}
+}
+
 // checkTransition returns an error if c moves its conversation from the
 // stored state in a way the state machine does not allow, or without saying
 // so in a Transition. A Transition from a state to itself records who acted
@@ -189,6 +207,20 @@ type Desk interface {
 	// a: state, handoff record, outbox item for the agents, notice to the
 	// customer. Returns EUnavailable if no human desk is configured.
 	Escalate(ctx context.Context, conv Conversation, a Assessment, topic string) (*Change, error)
+	// Reopen prepares the Change that gives a resolved conversation back to
+	// the agent who resolved it, because the customer wrote again (in) soon
+	// after. Returns EUnavailable if no desk is configured.
+	Reopen(ctx context.Context, conv Conversation, in Message) (*Change, error)
+}
+
+// Observer is told what the Engine does, for metrics. It must be quick and
+// safe for concurrent use.
+type Observer interface {
+	// Received: a new customer message was stored.
+	Received(ch Channel)
+	// Replied: the bot decided on a customer message (action), latency after
+	// it was stored; handoffReason is set when the decision was a hand-over.
+	Replied(ch Channel, action Action, handoffReason string, latency time.Duration)
 }
 
 // Publisher pushes stored messages to customers connected live (the widget).

@@ -25,6 +25,8 @@ type Config struct {
 	// DurableChannels are customer channels whose outgoing messages are delivered
 	// through the outbox (target = channel name) rather than only published live.
 	DurableChannels []Channel
+	// Observer, if set, is told about messages and decisions (metrics).
+	Observer Observer
 }
 
 // Engine decides what happens to every inbound customer message: it stores the
@@ -173,6 +175,7 @@ func (e *Engine) Accept(ctx context.Context, in Inbound) (Receipt, error) {
 		c.Messages[idx-1].Handled = true
 	}
 	conv.UpdatedAt = now
+	c.stamp(now)
 	if err := e.store.Commit(ctx, c); err != nil {
 		if ErrorKind(err) == EConflict && in.ExternalID != "" {
 			// Another instance stored it between our check and our insert.
@@ -183,6 +186,9 @@ func (e *Engine) Accept(ctx context.Context, in Inbound) (Receipt, error) {
 	}
 	e.publish(*c.Conversation, c.Messages)
 	m := c.Messages[idx-1]
+	if e.cfg.Observer != nil {
+		e.cfg.Observer.Received(conv.Channel)
+	}
 	return Receipt{Conversation: *c.Conversation, Message: m, Handled: m.Handled}, nil
 }
 

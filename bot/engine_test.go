@@ -421,3 +421,7 @@ func TestTry(t *testing.T) {
 		t.Error("Try stored a conversation")
 	}
 }
+
+func (waitingDesk) Reopen(context.Context, bot.Conversation, bot.Message) (*bot.Change, error) {
+	return nil, bot.Errorf(bot.EUnavailable, "this fake desk does not reopen")
+}

@@ -59,12 +59,10 @@ func (e *Engine) processOne(ctx context.Context, in Message) error {
 		return err
 	}
 	c.Conversation.UpdatedAt = e.now().UTC()
+	c.stamp(c.Conversation.UpdatedAt)
 	for i := range c.Messages {
 		if c.Messages[i].Role == RoleBot {
 			c.Messages[i].ReplyTo = in.ID
-			if c.Messages[i].CreatedAt.IsZero() {
-				c.Messages[i].CreatedAt = c.Conversation.UpdatedAt
-			}
 			e.deliver(c, *c.Conversation, i+1)
 		}
 	}
@@ -72,6 +70,18 @@ func (e *Engine) processOne(ctx context.Context, in Message) error {
 		return fmt.Errorf("store reply: %w", err)
 	}
 	e.publish(*c.Conversation, c.Messages)
+	if o := e.cfg.Observer; o != nil {
+		action, reason := Action(""), ""
+		for _, m := range c.Messages {
+			if m.Role == RoleBot && action == "" {
+				action = m.Action
+			}
+		}
+		if c.Handoff != nil {
+			action, reason = ActionHandoff, c.Handoff.Reason
+		}
+		o.Replied(conv.Channel, action, reason, c.Conversation.UpdatedAt.Sub(in.CreatedAt))
+	}
 	return nil
 }
 
@@ -83,22 +93,34 @@ func (e *Engine) reply(ctx context.Context, conv Conversation, history []Message
 	case conv.State.WithHuman():
 		// Arrived while the conversation was handed off: relay it.
 		return &Change{Outbox: []OutboxItem{{Target: TargetDesk, Kind: KindCustomerMessage, MessageID: in.ID}}}, nil
-	case conv.State == StateResolved:
-		// Within the reopen window: the bot takes the conversation again, or
-		// hands it straight back to a person.
+	case conv.State == StateResolved && conv.Agent != "":
+		// Within the reopen window of an agent's resolution: back to them.
+		c, err := e.desk.Reopen(ctx, conv, in)
+		if ErrorKind(err) != EUnavailable {
+			return c, err
+		}
 		conv.State = StateBot
-		c, err := e.replyBot(ctx, conv, history, in)
-		if err != nil {
-			return nil, err
-		}
-		if c.Transition == nil {
-			c.Transition = &Transition{From: StateResolved, To: StateBot, Actor: "customer", Reason: "customer wrote again"}
-		} else {
-			c.Transition.From = StateResolved
-		}
-		return c, nil
+		return e.reopenToBot(ctx, conv, history, in)
+	case conv.State == StateResolved:
+		conv.State = StateBot
+		return e.reopenToBot(ctx, conv, history, in)
 	}
 	return e.replyBot(ctx, conv, history, in)
+}
+
+// reopenToBot answers a customer who wrote again within the reopen window:
+// the bot takes the conversation again, or hands it straight to a person.
+func (e *Engine) reopenToBot(ctx context.Context, conv Conversation, history []Message, in Message) (*Change, error) {
+	c, err := e.replyBot(ctx, conv, history, in)
+	if err != nil {
+		return nil, err
+	}
+	if c.Transition == nil {
+		c.Transition = &Transition{From: StateResolved, To: StateBot, Actor: "customer", Reason: "customer wrote again"}
+	} else {
+		c.Transition.From = StateResolved
+	}
+	return c, nil
 }
 
 // decision is the bot's verdict on one customer message.

@@ -42,12 +42,9 @@ func (e *Engine) Update(ctx context.Context, conversationID int64, fn UpdateFunc
 	}
 	now := e.now().UTC()
 	c.Conversation.UpdatedAt = now
+	c.stamp(now)
 	for i := range c.Messages {
-		m := &c.Messages[i]
-		if m.CreatedAt.IsZero() {
-			m.CreatedAt = now
-		}
-		if m.Role != RoleCustomer {
+		if c.Messages[i].Role != RoleCustomer {
 			e.deliver(c, *c.Conversation, i+1)
 		}
 	}

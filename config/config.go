@@ -79,6 +79,8 @@ type Widget struct {
 type Handoff struct {
 	ReopenWindow         time.Duration `toml:"reopen_window"`
 	ExpectedWait         time.Duration `toml:"expected_wait"`
+	MinExpectedWait      time.Duration `toml:"min_expected_wait"`
+	RemindAfter          time.Duration `toml:"remind_after"`
 	FrustrationThreshold float64       `toml:"frustration_threshold"`
 }
 
@@ -92,6 +94,7 @@ type Slack struct {
 	APIURL        string `toml:"api_url"`
 	Lang          string `toml:"lang"`
 	NoteMarker    string `toml:"note_marker"`
+	OnCallGroup   string `toml:"oncall_group"`
 }
 
 // Enabled reports whether the Slack desk is configured.
@@ -121,7 +124,8 @@ func Default() Config {
 		Widget: Widget{
 			MaxMessageLength: 2000,
 		},
-		Handoff: Handoff{ReopenWindow: 0, ExpectedWait: 15 * time.Minute, FrustrationThreshold: 0.5},
-		Slack:   Slack{Mode: "socket", APIURL: "https://slack.com/api/", Lang: "en", NoteMarker: "note:"},
+		Handoff: Handoff{ReopenWindow: 24 * time.Hour, ExpectedWait: 15 * time.Minute, MinExpectedWait: 2 * time.Minute,
+			RemindAfter: 10 * time.Minute, FrustrationThreshold: 0.5},
+		Slack: Slack{Mode: "socket", APIURL: "https://slack.com/api/", Lang: "en", NoteMarker: "note:"},
 	}
 }

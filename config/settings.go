@@ -45,9 +45,11 @@ var Settings = []Setting{
 	{Key: "faq.clarify_threshold", Env: "RELAIS_FAQ_CLARIFY_THRESHOLD", Help: "confidence needed to offer choices instead of admitting it does not know (0–1)"},
 	{Key: "widget.allowed_origins", Env: "RELAIS_WIDGET_ALLOWED_ORIGINS", Help: "shop origins allowed to open the widget's WebSocket (host patterns, e.g. shop.example.com; env: comma-separated); empty = same origin only"},
 	{Key: "widget.max_message_length", Env: "RELAIS_WIDGET_MAX_MESSAGE_LENGTH", Help: "longest customer message, in characters"},
-	{Key: "handoff.reopen_window", Env: "RELAIS_HANDOFF_REOPEN_WINDOW", Help: "a resolved conversation reopens if the customer writes within this time (e.g. 24h); 0 = always start afresh"},
+	{Key: "handoff.reopen_window", Env: "RELAIS_HANDOFF_REOPEN_WINDOW", Help: "a customer who writes within this time after a resolution reopens the same conversation (back to the same agent and Slack thread); later, a fresh conversation with the bot; 0 = always afresh"},
 	{Key: "handoff.frustration_threshold", Env: "RELAIS_HANDOFF_FRUSTRATION_THRESHOLD", Help: "frustration score (0–1) from which the conversation goes to a person; an explicit request always does"},
-	{Key: "handoff.expected_wait", Env: "RELAIS_HANDOFF_EXPECTED_WAIT", Help: "wait for a first agent reply announced to customers during support hours"},
+	{Key: "handoff.expected_wait", Env: "RELAIS_HANDOFF_EXPECTED_WAIT", Help: "wait for a first agent reply announced to customers while there is no history; then the median of the last 7 days is announced"},
+	{Key: "handoff.min_expected_wait", Env: "RELAIS_HANDOFF_MIN_EXPECTED_WAIT", Help: "the announced wait is never below this"},
+	{Key: "handoff.remind_after", Env: "RELAIS_HANDOFF_REMIND_AFTER", Help: "when a customer has waited this long (in support hours) for an agent, the thread is reminded and the customer updated; 0 = never"},
 	{Key: "slack.bot_token", Env: "RELAIS_SLACK_BOT_TOKEN", Secret: true, Help: "Slack bot token (xoxb-…); setting it enables the Slack desk"},
 	{Key: "slack.app_token", Env: "RELAIS_SLACK_APP_TOKEN", Secret: true, Help: "Slack app-level token (xapp-…, scope connections:write) for Socket Mode"},
 	{Key: "slack.signing_secret", Env: "RELAIS_SLACK_SIGNING_SECRET", Secret: true, Help: "Slack signing secret, for the Events API mode"},
@@ -55,6 +57,7 @@ var Settings = []Setting{
 	{Key: "slack.mode", Env: "RELAIS_SLACK_MODE", Help: "socket (Socket Mode, no public URL needed) or events (Events API over HTTP)"},
 	{Key: "slack.api_url", Env: "RELAIS_SLACK_API_URL", Help: "Slack Web API base URL (for proxies and tests)"},
 	{Key: "slack.lang", Env: "RELAIS_SLACK_LANG", Help: "language of the texts agents read in Slack: en or fr"},
+	{Key: "slack.oncall_group", Env: "RELAIS_SLACK_ONCALL_GROUP", Help: "Slack user group id (S…) mentioned in reminders and low-rating alerts; empty = no mention"},
 	{Key: "slack.note_marker", Env: "RELAIS_SLACK_NOTE_MARKER", Help: "thread replies starting with this stay internal (not sent to the customer)"},
 }
 

@@ -89,6 +89,12 @@ func (c Config) Validate() Problems {
 	if c.Handoff.ExpectedWait <= 0 {
 		add("handoff.expected_wait", "must be positive")
 	}
+	if c.Handoff.MinExpectedWait <= 0 || c.Handoff.MinExpectedWait > c.Handoff.ExpectedWait {
+		add("handoff.min_expected_wait", "must be positive and at most handoff.expected_wait")
+	}
+	if c.Handoff.RemindAfter < 0 {
+		add("handoff.remind_after", "must not be negative")
+	}
 	p = append(p, c.Slack.validate()...)
 	return p
 }

@@ -37,13 +37,25 @@ const (
 	KindCSAT = bot.KindCSAT
 	// KindMark: what became of an agent's message (MessageID); Payload is a Mark.
 	KindMark = "mark"
+	// KindReminder: the customer is still waiting for an agent; Payload is a Reminder.
+	KindReminder = "reminder"
 )
+
+// Reminder is the payload of a KindReminder item.
+type Reminder struct {
+	WaitedMinutes int `json:"waited_minutes"`
+}
 
 // StateEvent is the payload of a KindState item.
 type StateEvent struct {
-	State bot.State `json:"state"`
-	Agent string    `json:"agent"` // who did it
+	State  bot.State `json:"state"`
+	Agent  string    `json:"agent"`            // who did it, or who gets the conversation back
+	Reason string    `json:"reason,omitempty"` // ReasonReopened when the customer reopened it
 }
+
+// ReasonReopened is the StateEvent reason of a conversation the customer
+// reopened by writing again soon after it was resolved.
+const ReasonReopened = "reopened"
 
 // Mark statuses.
 const (

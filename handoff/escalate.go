@@ -62,6 +62,35 @@ func (e *Escalator) Escalate(ctx context.Context, conv bot.Conversation, a bot.A
 	}, nil
 }
 
+// Reopen gives a resolved conversation back to the agent who resolved it:
+// the customer wrote again (in) within the reopen window. The customer is
+// told who will answer (and when, outside support hours); the desk gets the
+// event and the message in the same thread.
+// Returns EUnavailable if no desk is configured.
+func (e *Escalator) Reopen(ctx context.Context, conv bot.Conversation, in bot.Message) (*bot.Change, error) {
+	if !e.enabled {
+		return nil, bot.Errorf(bot.EUnavailable, "no human desk is configured")
+	}
+	now := e.now().UTC()
+	t := textsFor(conv.Lang)
+	text := fill(t.Reopened, "{name}", conv.Agent)
+	if !e.hours.IsOpen(now) {
+		text = fill(t.ReopenedOff, "{name}", conv.Agent, "{when}", e.hours.When(e.hours.NextOpen(now), now, conv.Lang))
+	}
+	from := conv.State
+	conv.State = bot.StateAgent
+	return &bot.Change{
+		Conversation: &conv,
+		Transition:   &bot.Transition{From: from, To: bot.StateAgent, Actor: "customer", Reason: ReasonReopened},
+		Messages:     []bot.Message{{Role: bot.RoleBot, Action: bot.ActionNotice, Lang: conv.Lang, CreatedAt: now, Text: text}},
+		Outbox: []bot.OutboxItem{
+			{Target: bot.TargetDesk, Kind: KindState, CreatedAt: now,
+				Payload: mustJSON(StateEvent{State: bot.StateAgent, Agent: conv.Agent, Reason: ReasonReopened})},
+			{Target: bot.TargetDesk, Kind: KindCustomerMessage, MessageID: in.ID, CreatedAt: now},
+		},
+	}, nil
+}
+
 // notice is the hand-over message: an honest wait during support hours, or
 // when the team is back outside them.
 func (e *Escalator) notice(ctx context.Context, lang bot.Lang, now time.Time) string {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/relaisbot/relais/bot"
 )
@@ -25,6 +26,14 @@ type Store interface {
 	MarkEvent(ctx context.Context, source, id string) (bool, error)
 	// Enqueue queues outbox items.
 	Enqueue(ctx context.Context, items ...bot.OutboxItem) error
+	// Waiting returns the conversations waiting for an agent.
+	Waiting(ctx context.Context) ([]Waiting, error)
+}
+
+// ServiceConfig tunes the Service.
+type ServiceConfig struct {
+	Hours       bot.Hours     // support hours: reminders only while open
+	RemindAfter time.Duration // remind when a customer waits this long; 0: never
 }
 
 // Presence tells whether a customer is known to be disconnected right now.
@@ -41,6 +50,7 @@ type Service struct {
 	convs    Conversations
 	store    Store
 	presence Presence
+	cfg      ServiceConfig
 	logger   *slog.Logger
 
 	mu     sync.Mutex
@@ -48,8 +58,8 @@ type Service struct {
 }
 
 // NewService returns a Service. presence may be nil.
-func NewService(convs Conversations, store Store, presence Presence, logger *slog.Logger) *Service {
-	return &Service{convs: convs, store: store, presence: presence, logger: logger, marked: map[int64]bool{}}
+func NewService(convs Conversations, store Store, presence Presence, cfg ServiceConfig, logger *slog.Logger) *Service {
+	return &Service{convs: convs, store: store, presence: presence, cfg: cfg, logger: logger, marked: map[int64]bool{}}
 }
 
 // Claim gives the conversation to agent. The customer is told who is taking

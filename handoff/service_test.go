@@ -21,6 +21,12 @@ import (
 type oneAnswer struct{}
 
 func (oneAnswer) Answer(_ context.Context, q bot.Query) (bot.Answer, error) {
+	switch {
+	case strings.Contains(q.Text, "blorp"):
+		return bot.Answer{Lang: q.Hint, Action: bot.ActionFallback}, nil
+	case q.Text == "hello":
+		return bot.Answer{Lang: q.Hint, Action: bot.ActionSmallTalk, SmallTalk: "greeting"}, nil
+	}
 	return bot.Answer{Lang: q.Hint, Action: bot.ActionAnswer, FAQID: "shipping.tracking", Topic: "shipping", Confidence: 0.9, Reply: "Track it here."}, nil
 }
 
@@ -57,10 +63,10 @@ func newEnv(t *testing.T, presence handoff.Presence) *env {
 	esc := handoff.NewEscalator(true, hours, handoff.FixedWait(12*time.Minute))
 	esc.SetClock(func() time.Time { return e.now })
 	logger := slog.New(slog.DiscardHandler)
-	e.engine = bot.NewEngine(bot.Config{Shop: bot.Shop{Name: "Shop", SupportEmail: "s@shop.example", Hours: hours}},
+	e.engine = bot.NewEngine(bot.Config{Shop: bot.Shop{Name: "Shop", SupportEmail: "s@shop.example", Hours: hours}, ReopenWindow: 24 * time.Hour},
 		db, oneAnswer{}, handoff.NewPolicy(handoff.DefaultFrustrationThreshold), esc, logger)
 	e.engine.SetClock(func() time.Time { return e.now })
-	e.service = handoff.NewService(e.engine, db, presence, logger)
+	e.service = handoff.NewService(e.engine, db, presence, handoff.ServiceConfig{Hours: hours, RemindAfter: 10 * time.Minute}, logger)
 	return e
 }
 
@@ -256,5 +262,124 @@ func TestDeliveryMarks(t *testing.T) {
 	failed(ctx, bot.OutboxItem{Kind: bot.KindDeliver, MessageID: reply.ID}, errors.New("boom"))
 	if items, _ := e.db.DueOutbox(ctx, bot.TargetDesk, e.now.Add(time.Hour), 10); len(items) != 0 {
 		t.Errorf("a failure after a delivery was marked: %d items (one mark per message)", len(items))
+	}
+}
+
+// A customer who writes soon after an agent resolved the conversation gets
+// the same agent back, in the same thread.
+func TestReopenGoesBackToTheAgent(t *testing.T) {
+	e := newEnv(t, nil)
+	ctx := context.Background()
+	r := e.say(t, "eve", "je veux parler à quelqu'un", bot.LangFR, "")
+	id := r.Conversation.ID
+	lea := handoff.Agent{ID: "U2", Name: "Léa"}
+	if err := e.service.Reply(ctx, id, lea, "Voilà, c'est fait.", "slack:C1:3.000001"); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.service.Resolve(ctx, id, lea); err != nil {
+		t.Fatal(err)
+	}
+	e.deskItems(t)
+	again := e.say(t, "eve", "en fait j'ai encore une question", bot.LangFR, "")
+	if again.Conversation.ID != id {
+		t.Fatalf("reopened into conversation %d, want %d", again.Conversation.ID, id)
+	}
+	c := e.conv(t, id)
+	if c.State != bot.StateAgent || c.Agent != "Léa" {
+		t.Errorf("after reopening: %s/%s, want agent/Léa", c.State, c.Agent)
+	}
+	if got := e.last(t, id); !strings.Contains(got.Text, "Léa ou un membre de l'équipe vous répondra ici") {
+		t.Errorf("reopen notice = %q", got.Text)
+	}
+	if got, want := strings.Join(e.deskItems(t), ","), "state,customer_message"; got != want {
+		t.Errorf("desk items = %s, want %s (the reopening, then the message)", got, want)
+	}
+}
+
+func TestFollowUpRemindsAndUpdatesOnce(t *testing.T) {
+	e := newEnv(t, nil)
+	ctx := context.Background()
+	r := e.say(t, "fay", "a human please", bot.LangEN, "")
+	e.deskItems(t)
+	handedOver := e.now
+	reminders := func() int {
+		n := 0
+		for _, k := range e.deskItems(t) {
+			if k == handoff.KindReminder {
+				n++
+			}
+		}
+		return n
+	}
+	for _, tc := range []struct {
+		after   time.Duration
+		want    int
+		updated bool // the customer got the update by then
+	}{
+		{5 * time.Minute, 0, false},
+		{10 * time.Minute, 1, true},
+		{15 * time.Minute, 0, true}, // not again before another 10 minutes
+		{20 * time.Minute, 1, true},
+		{30 * time.Minute, 1, true},
+		{40 * time.Minute, 0, true}, // three at most
+	} {
+		e.now = handedOver.Add(tc.after)
+		if err := e.service.FollowUp(ctx, e.now); err != nil {
+			t.Fatal(err)
+		}
+		if got := reminders(); got != tc.want {
+			t.Errorf("after %v: %d reminders, want %d", tc.after, got, tc.want)
+		}
+	}
+	var updates int
+	msgs, _ := e.db.Messages(ctx, r.Conversation.ID, 0, 100)
+	for _, m := range msgs {
+		if strings.Contains(m.Text, "Thank you for your patience") {
+			updates++
+		}
+	}
+	if updates != 1 {
+		t.Errorf("the customer got %d updates, want 1", updates)
+	}
+
+	// Nothing while support is closed.
+	r2 := e.say(t, "gil", "a human please", bot.LangEN, "")
+	e.deskItems(t)
+	e.now = time.Date(2026, 11, 24, 22, 0, 0, 0, paris)
+	e.service.FollowUp(ctx, e.now)
+	if got := reminders(); got != 0 {
+		t.Errorf("at night: %d reminders for conversation %d, want none", got, r2.Conversation.ID)
+	}
+}
+
+// fixedReplies is a WaitStore with given hand-over → first reply delays.
+type fixedReplies []handoff.HandoffTiming
+
+func (f fixedReplies) HandoffTimings(context.Context, time.Time, time.Time) ([]handoff.HandoffTiming, error) {
+	return f, nil
+}
+
+func TestMeasuredWait(t *testing.T) {
+	hours, _ := bot.ParseHours("Europe/Paris", []string{"mon-fri 09:00-18:00"}, nil)
+	day := time.Date(2026, 11, 24, 10, 0, 0, 0, paris)
+	night := time.Date(2026, 11, 24, 23, 0, 0, 0, paris)
+	at := func(t time.Time, wait time.Duration) handoff.HandoffTiming {
+		return handoff.HandoffTiming{HandedOver: t, Replied: t.Add(wait)}
+	}
+	for _, tc := range []struct {
+		name    string
+		replies fixedReplies
+		want    time.Duration
+	}{
+		{"no history", nil, 15 * time.Minute},
+		{"median of the day", fixedReplies{at(day, 3*time.Minute), at(day, 8*time.Minute), at(day, 40*time.Minute)}, 8 * time.Minute},
+		{"night hand-overs left out", fixedReplies{at(day, 6*time.Minute), at(night, 10*time.Hour)}, 6 * time.Minute},
+		{"floor", fixedReplies{at(day, 10*time.Second)}, 2 * time.Minute},
+		{"unanswered left out", fixedReplies{{HandedOver: day}, at(day, 4*time.Minute)}, 4 * time.Minute},
+	} {
+		w := &handoff.MeasuredWait{Store: tc.replies, Hours: hours, Floor: 2 * time.Minute, Default: 15 * time.Minute}
+		if got := w.ExpectedWait(context.Background()); got != tc.want {
+			t.Errorf("%s: ExpectedWait = %v, want %v", tc.name, got, tc.want)
+		}
 	}
 }

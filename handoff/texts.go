@@ -10,13 +10,16 @@ import (
 // texts are what customers read about the hand-over, in both languages.
 // Placeholders: {name} (agent), {wait} (minutes), {when}, {hours}.
 type texts struct {
-	Handoff    string // the hand-over, during support hours
-	HandoffOff string // the hand-over, outside support hours
-	Claimed    string
-	Resolved   string
-	BackToBot  string
-	CSATLow    string // label of rating 1
-	CSATHigh   string // label of rating 5
+	Handoff      string // the hand-over, during support hours
+	HandoffOff   string // the hand-over, outside support hours
+	Claimed      string
+	Resolved     string
+	BackToBot    string
+	Reopened     string // the customer wrote again soon after an agent resolved it
+	ReopenedOff  string // the same, outside support hours
+	StillWaiting string // nobody has answered yet
+	CSATLow      string // label of rating 1
+	CSATHigh     string // label of rating 5
 }
 
 var customerTexts = map[bot.Lang]texts{
@@ -28,8 +31,13 @@ var customerTexts = map[bot.Lang]texts{
 		Claimed:   "{name} from our team is taking care of your request.",
 		Resolved:  "{name} has marked your request as resolved. Thank you for your patience! How would you rate the help you received, from 1 (poor) to 5 (excellent)?",
 		BackToBot: "{name} has handed you back to the assistant. Ask me anything — and if you need the team again, just say so.",
-		CSATLow:   "1 (poor)",
-		CSATHigh:  "5 (excellent)",
+		Reopened:  "Your conversation with {name} is open again: {name} or a teammate will answer you here.",
+		StillWaiting: "Thank you for your patience. Everyone in the team is busy right now: your request is in the queue, " +
+			"nothing is lost, and someone will answer you here as soon as possible. You can close this page and come back later.",
+		ReopenedOff: "Your conversation with {name} is open again. The team is away right now and will be back {when}; " +
+			"{name} or a teammate will answer you here then.",
+		CSATLow:  "1 (poor)",
+		CSATHigh: "5 (excellent)",
 	},
 	bot.LangFR: {
 		Handoff: "Je transmets votre conversation à une personne de notre équipe, avec tout ce que vous m'avez dit : vous n'aurez pas à vous répéter. " +
@@ -39,8 +47,13 @@ var customerTexts = map[bot.Lang]texts{
 		Claimed:   "{name}, de notre équipe, prend en charge votre demande.",
 		Resolved:  "{name} a indiqué que votre demande est résolue. Merci de votre patience ! Comment noteriez-vous l'aide reçue, de 1 (mauvaise) à 5 (excellente) ?",
 		BackToBot: "{name} vous a remis entre les mains de l'assistant. Posez-moi vos questions — et si vous avez à nouveau besoin de l'équipe, dites-le simplement.",
-		CSATLow:   "1 (mauvaise)",
-		CSATHigh:  "5 (excellente)",
+		Reopened:  "Votre conversation avec {name} est rouverte : {name} ou un membre de l'équipe vous répondra ici.",
+		StillWaiting: "Merci de votre patience. Toute l'équipe est occupée pour le moment : votre demande est dans la file, " +
+			"rien n'est perdu, et une personne vous répondra ici dès que possible. Vous pouvez fermer cette page et revenir plus tard.",
+		ReopenedOff: "Votre conversation avec {name} est rouverte. L'équipe est absente pour le moment et revient {when} ; " +
+			"{name} ou un membre de l'équipe vous répondra ici à ce moment-là.",
+		CSATLow:  "1 (mauvaise)",
+		CSATHigh: "5 (excellente)",
 	},
 }
 

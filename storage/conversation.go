@@ -233,21 +233,45 @@ func (db *DB) insertHandoff(ctx context.Context, tx *sql.Tx, conversationID int6
 type scanner interface{ Scan(dest ...any) error }
 
 func scanConversation(s scanner) (bot.Conversation, error) {
-	var (
-		c                 bot.Conversation
-		created, updated  string
-		channel, lang, st string
-	)
-	if err := s.Scan(&c.ID, &channel, &c.CustomerKey, &c.CustomerName, &lang, &st, &c.Agent, &created, &updated, &c.Version); err != nil {
+	var c bot.Conversation
+	d := convDest{c: &c}
+	if err := s.Scan(d.dest()...); err != nil {
 		return c, err
 	}
-	c.Channel, c.Lang, c.State = bot.Channel(channel), bot.Lang(lang), bot.State(st)
+	return c, d.finish()
+}
+
+// convDest receives the columns of conversationColumns, so that queries
+// can read a conversation along with other columns.
+type convDest struct {
+	c                    *bot.Conversation
+	channel, lang, state string
+	created, updated     string
+}
+
+func (d *convDest) dest() []any {
+	return []any{&d.c.ID, &d.channel, &d.c.CustomerKey, &d.c.CustomerName, &d.lang, &d.state, &d.c.Agent,
+		&d.created, &d.updated, &d.c.Version}
+}
+
+// finish converts the scanned text columns.
+func (d *convDest) finish() error {
+	d.c.Channel, d.c.Lang, d.c.State = bot.Channel(d.channel), bot.Lang(d.lang), bot.State(d.state)
 	var err error
-	if c.CreatedAt, err = parseTime(created); err != nil {
-		return c, err
+	if d.c.CreatedAt, err = parseTime(d.created); err != nil {
+		return err
 	}
-	c.UpdatedAt, err = parseTime(updated)
-	return c, err
+	d.c.UpdatedAt, err = parseTime(d.updated)
+	return err
+}
+
+// prefixed qualifies each of a comma-separated column list with prefix ("c.").
+func prefixed(prefix, columns string) string {
+	parts := strings.Split(columns, ",")
+	for i, p := range parts {
+		parts[i] = prefix + strings.TrimSpace(p)
+	}
+	return strings.Join(parts, ", ")
 }
 
 func nullString(s string) any {

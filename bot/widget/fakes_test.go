@@ -35,3 +35,7 @@ type fakeDesk struct{}
 func (fakeDesk) Escalate(context.Context, bot.Conversation, bot.Assessment, string) (*bot.Change, error) {
 	return nil, bot.Errorf(bot.EUnavailable, "no desk")
 }
+
+func (fakeDesk) Reopen(context.Context, bot.Conversation, bot.Message) (*bot.Change, error) {
+	return nil, bot.Errorf(bot.EUnavailable, "no desk")
+}

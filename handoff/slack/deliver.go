@@ -38,6 +38,8 @@ func (a *Adapter) Deliver(ctx context.Context, it bot.OutboxItem) error {
 		err = a.deliverCSAT(ctx, it)
 	case handoff.KindMark:
 		err = a.deliverMark(ctx, it)
+	case handoff.KindReminder:
+		err = a.deliverReminder(ctx, it)
 	default:
 		return bot.Permanent(fmt.Errorf("slack: unknown desk item kind %q", it.Kind))
 	}
@@ -102,7 +104,7 @@ func (a *Adapter) deliverState(ctx context.Context, it bot.OutboxItem) error {
 	if err != nil || !ok {
 		return err
 	}
-	status := a.texts.status(ev.State, escape(truncate(ev.Agent, 200)))
+	status := a.texts.status(ev.State, escape(truncate(ev.Agent, 200)), ev.Reason)
 	if err := a.updateParent(ctx, th, status); err != nil {
 		return err
 	}
@@ -137,7 +139,34 @@ func (a *Adapter) deliverCSAT(ctx context.Context, it bot.OutboxItem) error {
 	if err != nil || !ok {
 		return err
 	}
-	return a.postAll(ctx, it.ID, th, []string{fmt.Sprintf(a.texts.CSAT, p.Score)})
+	text := fmt.Sprintf(a.texts.CSAT, p.Score)
+	if p.Score <= 2 {
+		text += "\n" + fmt.Sprintf(a.texts.LowCSAT, p.Score) + a.onCall()
+	}
+	return a.postAll(ctx, it.ID, th, []string{text})
+}
+
+// deliverReminder tells the thread that the customer is still waiting,
+// mentioning the on-call group if there is one.
+func (a *Adapter) deliverReminder(ctx context.Context, it bot.OutboxItem) error {
+	var r handoff.Reminder
+	if err := json.Unmarshal(it.Payload, &r); err != nil {
+		return bot.Permanent(fmt.Errorf("decode reminder: %w", err))
+	}
+	th, ok, err := a.thread(ctx, it.ConversationID)
+	if err != nil || !ok {
+		return err
+	}
+	return a.postAll(ctx, it.ID, th, []string{fmt.Sprintf(a.texts.Reminder, r.WaitedMinutes) + a.onCall()})
+}
+
+// onCall returns " <!subteam^S…>" to notify the on-call user group, or "".
+// This mention is Relais's own text, never built from customer input.
+func (a *Adapter) onCall() string {
+	if a.cfg.OnCallGroup == "" {
+		return ""
+	}
+	return " <!subteam^" + a.cfg.OnCallGroup + ">"
 }
 
 // deliverMark shows what became of an agent's message: a reaction on it,

@@ -12,6 +12,7 @@ import (
 
 	"github.com/relaisbot/relais/bot"
 	"github.com/relaisbot/relais/handoff"
+	rslack "github.com/relaisbot/relais/handoff/slack"
 	"github.com/relaisbot/relais/handoff/slack/slackfake"
 )
 
@@ -272,3 +273,45 @@ func TestDeliveryMarks(t *testing.T) {
 type errString string
 
 func (e errString) Error() string { return string(e) }
+
+// Reminders and low ratings call the on-call group; a reopening shows who
+// gets the conversation back.
+func TestRemindersLowRatingsAndReopening(t *testing.T) {
+	f := newFixture(t, setup{onCall: "S0ONCALL"})
+	conv := f.handOff("cust-1")
+	f.deliverAll()
+	th := f.thread(conv.ID)
+	items := []bot.OutboxItem{
+		{ID: 901, Target: bot.TargetDesk, Kind: handoff.KindReminder, ConversationID: conv.ID, Payload: []byte(`{"waited_minutes":12}`)},
+		{ID: 902, Target: bot.TargetDesk, Kind: handoff.KindCSAT, ConversationID: conv.ID, Payload: []byte(`{"score":2}`)},
+		{ID: 903, Target: bot.TargetDesk, Kind: handoff.KindCSAT, ConversationID: conv.ID, Payload: []byte(`{"score":4}`)},
+		{ID: 904, Target: bot.TargetDesk, Kind: handoff.KindState, ConversationID: conv.ID,
+			Payload: []byte(`{"state":"agent","agent":"Alice","reason":"reopened"}`)},
+	}
+	for _, it := range items {
+		if err := f.adapter.Deliver(f.ctx, it); err != nil {
+			t.Fatalf("Deliver %s: %v", it.Kind, err)
+		}
+	}
+	posts := f.fake.State().Thread(channel, th.Thread)
+	var got []string
+	for _, p := range posts[len(posts)-4:] {
+		got = append(got, p.Text)
+	}
+	want := []string{
+		"⏰ The customer has been waiting for 12 min without an answer. <!subteam^S0ONCALL>",
+		"⭐ Customer rating: 2/5\n⚠️ Low rating (2/5): worth a look. <!subteam^S0ONCALL>",
+		"⭐ Customer rating: 4/5",
+		"🔁 Reopened by the customer — back to Alice",
+	}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("thread posts:\n%q\nwant\n%q", got, want)
+	}
+}
+
+func TestOnCallGroupValidated(t *testing.T) {
+	_, err := rslack.New(rslack.Config{BotToken: "xoxb-1", AppToken: "xapp-1", Channel: "C1", OnCallGroup: "<!channel>"}, nil, nil)
+	if err == nil || !strings.Contains(err.Error(), "slack.oncall_group") {
+		t.Errorf("New with a bad on-call group: %v, want an error naming slack.oncall_group", err)
+	}
+}

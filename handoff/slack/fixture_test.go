@@ -68,9 +68,10 @@ func (s *syncBuffer) String() string {
 }
 
 type setup struct {
-	mode string // "socket" (default) or "events"
-	lang bot.Lang
-	fake slackfake.Options
+	mode   string // "socket" (default) or "events"
+	lang   bot.Lang
+	onCall string // on-call user group id
+	fake   slackfake.Options
 }
 
 type fixture struct {
@@ -105,10 +106,10 @@ func newFixture(t *testing.T, s setup) *fixture {
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	engine := bot.NewEngine(bot.Config{Shop: bot.Shop{Name: "Test Shop", SupportEmail: "help@shop.test"}}, db, faqStub{},
 		handoff.NewPolicy(handoff.DefaultFrustrationThreshold), handoff.NewEscalator(true, bot.Hours{}, handoff.FixedWait(5*time.Minute)), logger)
-	service := handoff.NewService(engine, db, nil, logger)
+	service := handoff.NewService(engine, db, nil, handoff.ServiceConfig{}, logger)
 	o := fake.Options()
 	adapter, err := rslack.New(rslack.Config{BotToken: o.BotToken, AppToken: o.AppToken, SigningSecret: o.SigningSecret,
-		Channel: channel, Mode: s.mode, APIURL: fake.URL(), Lang: s.lang}, db, logger.With("component", "slack"))
+		Channel: channel, Mode: s.mode, APIURL: fake.URL(), Lang: s.lang, OnCallGroup: s.onCall}, db, logger.With("component", "slack"))
 	if err != nil {
 		t.Fatal(err)
 	}

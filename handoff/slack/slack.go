@@ -53,6 +53,7 @@ type Config struct {
 	APIURL        string   // Web API base URL; default "https://slack.com/api/" (must end with "/")
 	Lang          bot.Lang // language of the texts agents read (default en)
 	NoteMarker    string   // replies starting with it stay internal; default "note:" ("!note" always works)
+	OnCallGroup   string   // user group id (S…) mentioned in reminders and low-rating alerts; optional
 }
 
 // validate fills in defaults and reports every problem, each with its setting.
@@ -92,6 +93,9 @@ func (c *Config) validate() error {
 	}
 	if !strings.HasSuffix(c.APIURL, "/") || !(strings.HasPrefix(c.APIURL, "https://") || strings.HasPrefix(c.APIURL, "http://")) {
 		bad("slack.api_url: %q must be an http(s) URL ending with /", c.APIURL)
+	}
+	if g := c.OnCallGroup; g != "" && (g[0] != 'S' || strings.ToUpper(g) != g || strings.ContainsAny(g, "<>|^ ")) {
+		bad("slack.oncall_group: %q is not a user group id (like S0123456789)", g)
 	}
 	if c.Lang != bot.LangEN && c.Lang != bot.LangFR {
 		bad("slack.lang: %q is not a language: use en or fr", c.Lang)

@@ -22,6 +22,9 @@ type texts struct {
 	Help                     string // %s note marker
 	Waiting                  string // status: waiting for an agent
 	Claimed, Resolved, ToBot string // status and thread event: %s agent
+	Reopened                 string // status and thread event: %s agent who gets it back
+	Reminder                 string // %d minutes waited
+	LowCSAT                  string // %d score
 	Claim, Resolve, BackBot  string // buttons
 	TranscriptTitle          string // %d messages
 	AgainTitle               string // %d messages since the previous hand-over
@@ -46,8 +49,10 @@ var allTexts = map[bot.Lang]texts{
 		Visitor: "Widget visitor #%d", NoTopic: "—", Score: "score %.2f",
 		Help:    "Reply in this thread to answer the customer. Messages starting with `%s` stay internal.",
 		Waiting: "⏳ Waiting for an agent", Claimed: "✋ Claimed by %s", Resolved: "✅ Resolved by %s",
-		ToBot: "🤖 Handed back to the bot by %s",
-		Claim: "Claim", Resolve: "Resolve", BackBot: "Back to bot",
+		ToBot: "🤖 Handed back to the bot by %s", Reopened: "🔁 Reopened by the customer — back to %s",
+		Reminder: "⏰ The customer has been waiting for %d min without an answer.",
+		LowCSAT:  "⚠️ Low rating (%d/5): worth a look.",
+		Claim:    "Claim", Resolve: "Resolve", BackBot: "Back to bot",
 		TranscriptTitle: "📜 *Conversation so far* (%d messages)",
 		AgainTitle:      "🔁 *Handed over again* — the conversation since the previous hand-over (%d messages)",
 		Omitted:         "… %d earlier messages not shown",
@@ -71,8 +76,10 @@ var allTexts = map[bot.Lang]texts{
 		Visitor: "Visiteur du site n°%d", NoTopic: "—", Score: "score %.2f",
 		Help:    "Répondez dans ce fil pour écrire au client. Les messages commençant par `%s` restent internes.",
 		Waiting: "⏳ En attente d'un agent", Claimed: "✋ Pris en charge par %s", Resolved: "✅ Résolu par %s",
-		ToBot: "🤖 Rendu au bot par %s",
-		Claim: "Prendre", Resolve: "Résoudre", BackBot: "Rendre au bot",
+		ToBot: "🤖 Rendu au bot par %s", Reopened: "🔁 Rouvert par le client — retour à %s",
+		Reminder: "⏰ Le client attend depuis %d min sans réponse.",
+		LowCSAT:  "⚠️ Note basse (%d/5) : à regarder.",
+		Claim:    "Prendre", Resolve: "Résoudre", BackBot: "Rendre au bot",
 		TranscriptTitle: "📜 *Conversation jusqu'ici* (%d messages)",
 		AgainTitle:      "🔁 *Transmis à nouveau* — la conversation depuis la transmission précédente (%d messages)",
 		Omitted:         "… %d messages plus anciens non affichés",
@@ -122,7 +129,11 @@ func (t texts) lang(l bot.Lang) string {
 }
 
 // status describes a conversation state set by agent (escaped already).
-func (t texts) status(state bot.State, agent string) string {
+func (t texts) status(state bot.State, agent, reason string) string {
+	switch {
+	case state == bot.StateAgent && reason == handoff.ReasonReopened:
+		return fmt.Sprintf(t.Reopened, agent)
+	}
 	switch state {
 	case bot.StateAgent:
 		return fmt.Sprintf(t.Claimed, agent)

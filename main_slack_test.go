@@ -184,6 +184,15 @@ func TestSlackDeskEndToEnd(t *testing.T) {
 	if _, replies := c.ask("c2", "Où est ma commande ?"); len(replies) == 0 || replies[0].Action != "answer" {
 		t.Errorf("after back to bot: replies %+v, want an FAQ answer", replies)
 	}
+
+	// Even at debug level, the logs hold no secret and nothing people wrote.
+	o := fake.Options()
+	logs := r.stderr.String()
+	for _, secret := range []string{o.BotToken, o.AppToken, w.Token, "troisième fois", "je regarde votre commande", "remboursé", "Où est ma commande"} {
+		if strings.Contains(logs, secret) {
+			t.Errorf("the logs contain %q", secret)
+		}
+	}
 }
 
 // Slack rate-limits the first post; Relais restarts between the hand-over

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/relaisbot/relais/bot"
 	"github.com/relaisbot/relais/config"
@@ -31,10 +32,12 @@ func newApp(ctx context.Context, cfg config.Config, logger *slog.Logger, observe
 	if err != nil {
 		return nil, fmt.Errorf("hours: %w", err)
 	}
+	phase := startPhases(logger)
 	db, err := storage.Open(ctx, cfg.Database.Path)
 	if err != nil {
 		return nil, err
 	}
+	phase("database opened")
 	facts := faqFacts(cfg, hours)
 	faqs := faq.NewService(db, facts, faq.Options{
 		AnswerThreshold: cfg.FAQ.AnswerThreshold, ClarifyThreshold: cfg.FAQ.ClarifyThreshold,
@@ -43,6 +46,7 @@ func newApp(ctx context.Context, cfg config.Config, logger *slog.Logger, observe
 		db.Close()
 		return nil, fmt.Errorf("load FAQ: %w", err)
 	}
+	phase("FAQ loaded")
 	escalator := handoff.NewEscalator(cfg.Slack.Enabled(), hours, &handoff.MeasuredWait{
 		Store: db, Hours: hours, Floor: cfg.Handoff.MinExpectedWait, Default: cfg.Handoff.ExpectedWait,
 	})
@@ -54,11 +58,32 @@ func newApp(ctx context.Context, cfg config.Config, logger *slog.Logger, observe
 		MaxMessageRunes: cfg.Widget.MaxMessageLength,
 		ReopenWindow:    cfg.Handoff.ReopenWindow,
 		Observer:        observer,
+		DurableChannels: durableChannels(cfg),
 	}, db, faqs, handoff.NewPolicy(cfg.Handoff.FrustrationThreshold), escalator, logger.With("component", "engine"))
+	phase("engine built")
 	return &app{cfg: cfg, logger: logger, db: db, faq: faqs, engine: engine, escalator: escalator, hours: hours}, nil
 }
 
 func (a *app) close() error { return a.db.Close() }
+
+// startPhases returns a func that logs, at debug level, how long each phase
+// of the start took.
+func startPhases(logger *slog.Logger) func(phase string) {
+	last := time.Now()
+	return func(phase string) {
+		now := time.Now()
+		logger.Debug("start: "+phase, "took", now.Sub(last).Round(time.Microsecond))
+		last = now
+	}
+}
+
+// durableChannels are the customer channels whose messages go through the outbox.
+func durableChannels(cfg config.Config) []bot.Channel {
+	if cfg.Discord.Enabled() {
+		return []bot.Channel{bot.ChannelDiscord}
+	}
+	return nil
+}
 
 // faqFacts maps the shop's configuration to the facts FAQ answers state.
 func faqFacts(cfg config.Config, hours bot.Hours) faq.Facts {

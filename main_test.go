@@ -85,6 +85,8 @@ func startRelais(t *testing.T, dir string, env map[string]string) *relais {
 	t.Cleanup(func() {
 		if err := r.stop(); err != nil {
 			t.Errorf("run: %v\nstderr:\n%s", err, r.stderr.String())
+		} else if t.Failed() {
+			t.Logf("relais log:\n%s", r.stderr.String())
 		}
 	})
 	deadline := time.Now().Add(30 * time.Second)

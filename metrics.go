@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -118,6 +119,12 @@ func (m *metrics) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	m.replyTime.write(&b, "relais_reply_latency_seconds", "Time from a stored customer message to the stored bot decision.")
 	m.relayTime.write(&b, "relais_agent_relay_seconds", "Time from a stored agent message to the customer's screen (widget).")
 	m.mu.Unlock()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	gauge(&b, "relais_go_goroutines", "Goroutines.", nil, map[string]float64{"": float64(runtime.NumGoroutine())})
+	gauge(&b, "relais_go_heap_alloc_bytes", "Bytes of allocated heap objects (live and not yet collected).", nil, map[string]float64{"": float64(ms.HeapAlloc)})
+	gauge(&b, "relais_go_stack_bytes", "Bytes of goroutine stacks.", nil, map[string]float64{"": float64(ms.StackInuse)})
+	gauge(&b, "relais_go_sys_bytes", "Bytes obtained from the system by the Go runtime.", nil, map[string]float64{"": float64(ms.Sys)})
 	gauge(&b, "relais_outbox_pending", "Outbox items waiting for delivery, by target.", []string{"target"}, toFloats(depth))
 	gauge(&b, "relais_conversations", "Conversations by state.", []string{"state"}, toFloats(states))
 	if kpis != nil {

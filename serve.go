@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -54,6 +55,11 @@ func serve(ctx context.Context, cfg config.Config, stdout io.Writer, logger *slo
 	if err != nil {
 		return err
 	}
+	delivered, failed := agents.OutboxHooks()
+	dc, err := newDiscord(cfg, a.engine, a.db, m.dispatcherHooks(string(bot.ChannelDiscord), delivered, failed), logger)
+	if err != nil {
+		return err
+	}
 	mux.Handle("GET /metrics", m)
 	mux.HandleFunc("GET /healthz", func(rw http.ResponseWriter, _ *http.Request) {
 		writeJSON(rw, http.StatusOK, map[string]string{"status": "ok"})
@@ -68,6 +74,12 @@ func serve(ctx context.Context, cfg config.Config, stdout io.Writer, logger *slo
 			checks["slack"] = "ok"
 			if err := dk.healthy(); err != nil {
 				checks["slack"], status = err.Error(), http.StatusServiceUnavailable
+			}
+		}
+		if dc != nil {
+			checks["discord"] = "ok"
+			if err := dc.healthy(); err != nil {
+				checks["discord"], status = err.Error(), http.StatusServiceUnavailable
 			}
 		}
 		writeJSON(rw, status, map[string]any{"ready": status == http.StatusOK, "checks": checks})
@@ -89,6 +101,9 @@ func serve(ctx context.Context, cfg config.Config, stdout io.Writer, logger *slo
 	var background sync.WaitGroup
 	bgCtx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
 	background.Go(func() { answerPending(bgCtx, a, logger) })
+	if dc != nil {
+		dc.run(bgCtx, &background)
+	}
 	if dk != nil {
 		dk.run(bgCtx, &background)
 		background.Go(func() {
@@ -100,6 +115,10 @@ func serve(ctx context.Context, cfg config.Config, stdout io.Writer, logger *slo
 		})
 	}
 
+	// Building the FAQ index and the detector leaves garbage behind: give it
+	// back to the system now rather than keep an idle server's memory high.
+	debug.FreeOSMemory()
+
 	url := "http://" + displayAddr(ln.Addr())
 	logger.Info("relais started", "url", url, "database", cfg.Database.Path,
 		"faq_entries", len(a.faq.Entries()), "startup", time.Since(start).Round(time.Millisecond))
@@ -110,6 +129,7 @@ func serve(ctx context.Context, cfg config.Config, stdout io.Writer, logger *slo
 	case err := <-serveErr:
 		stopBackground()
 		background.Wait()
+		dc.close()
 		closeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.Server.ShutdownTimeout)
 		w.Close(closeCtx)
 		cancel()
@@ -123,6 +143,7 @@ func serve(ctx context.Context, cfg config.Config, stdout io.Writer, logger *slo
 	w.Close(shutdownCtx)            // WebSockets are hijacked: Shutdown does not close them
 	stopBackground()
 	background.Wait()
+	dc.close() // after its loops ended: nothing delivers through it any more
 	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("shutdown: %w", err)
 	}

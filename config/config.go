@@ -22,6 +22,7 @@ type Config struct {
 	Widget   Widget   `toml:"widget"`
 	Handoff  Handoff  `toml:"handoff"`
 	Slack    Slack    `toml:"slack"`
+	Discord  Discord  `toml:"discord"`
 }
 
 // Server is the HTTP server.
@@ -100,6 +101,18 @@ type Slack struct {
 // Enabled reports whether the Slack desk is configured.
 func (s Slack) Enabled() bool { return s.BotToken != "" }
 
+// Discord is Discord as a customer channel. It is enabled by setting a token.
+type Discord struct {
+	Token          string `toml:"token"`
+	DMs            bool   `toml:"dms"`
+	SupportChannel string `toml:"support_channel"`
+	PrivateThreads bool   `toml:"private_threads"`
+	APIBase        string `toml:"api_base"`
+}
+
+// Enabled reports whether the Discord channel is configured.
+func (d Discord) Enabled() bool { return d.Token != "" }
+
 // Default returns the configuration used when nothing is set: enough to run
 // Relais locally with no account anywhere.
 func Default() Config {
@@ -126,6 +139,7 @@ func Default() Config {
 		},
 		Handoff: Handoff{ReopenWindow: 24 * time.Hour, ExpectedWait: 15 * time.Minute, MinExpectedWait: 2 * time.Minute,
 			RemindAfter: 10 * time.Minute, FrustrationThreshold: 0.5},
-		Slack: Slack{Mode: "socket", APIURL: "https://slack.com/api/", Lang: "en", NoteMarker: "note:"},
+		Slack:   Slack{Mode: "socket", APIURL: "https://slack.com/api/", Lang: "en", NoteMarker: "note:"},
+		Discord: Discord{DMs: true, PrivateThreads: true, APIBase: "https://discord.com"},
 	}
 }

@@ -59,6 +59,11 @@ var Settings = []Setting{
 	{Key: "slack.lang", Env: "RELAIS_SLACK_LANG", Help: "language of the texts agents read in Slack: en or fr"},
 	{Key: "slack.oncall_group", Env: "RELAIS_SLACK_ONCALL_GROUP", Help: "Slack user group id (S…) mentioned in reminders and low-rating alerts; empty = no mention"},
 	{Key: "slack.note_marker", Env: "RELAIS_SLACK_NOTE_MARKER", Help: "thread replies starting with this stay internal (not sent to the customer)"},
+	{Key: "discord.token", Env: "RELAIS_DISCORD_TOKEN", Secret: true, Help: "Discord bot token; setting it lets customers talk to the shop on Discord (see bot/discord/README.md)"},
+	{Key: "discord.dms", Env: "RELAIS_DISCORD_DMS", Help: "customers may write to the bot by direct message"},
+	{Key: "discord.support_channel", Env: "RELAIS_DISCORD_SUPPORT_CHANNEL", Help: "id of a server text channel where customers write; each gets a thread of their own"},
+	{Key: "discord.private_threads", Env: "RELAIS_DISCORD_PRIVATE_THREADS", Help: "customers' threads in the support channel are private"},
+	{Key: "discord.api_base", Env: "RELAIS_DISCORD_API_BASE", Help: "Discord's base URL (for proxies and tests)"},
 }
 
 // lookup returns the setting for key.

@@ -96,6 +96,14 @@ func (c Config) Validate() Problems {
 		add("handoff.remind_after", "must not be negative")
 	}
 	p = append(p, c.Slack.validate()...)
+	if d := c.Discord; d.Enabled() {
+		if !d.DMs && d.SupportChannel == "" {
+			add("discord.dms", "customers need a way in: enable discord.dms or set discord.support_channel")
+		}
+		if u, err := url.Parse(d.APIBase); err != nil || u.Host == "" {
+			add("discord.api_base", "%q is not a URL", d.APIBase)
+		}
+	}
 	return p
 }
 

@@ -1,11 +1,13 @@
 package faq
 
 import (
-	"bufio"
+	"bytes"
 	"compress/gzip"
 	"embed"
 	"fmt"
-	"slices"
+	"io"
+	"sort"
+	"strings"
 	"sync"
 )
 
@@ -17,23 +19,45 @@ import (
 //go:embed dict/*.txt.gz
 var dictFS embed.FS
 
-// realWords returns the sorted words of both dictionaries. It is loaded once,
-// when the first index is built.
-var realWords = sync.OnceValue(func() []string {
-	var words []string
+// wordList is a sorted list of words kept as one string, with the offset
+// of each word: far lighter than a string per word.
+type wordList struct {
+	text  string
+	start []uint32 // start of each word in text; words end at the next start - 1 (a newline)
+}
+
+// word returns the i-th word.
+func (l *wordList) word(i int) string {
+	end := len(l.text)
+	if i+1 < len(l.start) {
+		end = int(l.start[i+1]) - 1
+	}
+	return strings.TrimSuffix(l.text[l.start[i]:end], "\n")
+}
+
+// contains reports whether w is in the list.
+func (l *wordList) contains(w string) bool {
+	i := sort.Search(len(l.start), func(i int) bool { return l.word(i) >= w })
+	return i < len(l.start) && l.word(i) == w
+}
+
+// dictionaries are the English and French lists, loaded once, when the first
+// index is built.
+var dictionaries = sync.OnceValue(func() []*wordList {
+	var lists []*wordList
 	for _, name := range []string{"dict/en.txt.gz", "dict/fr.txt.gz"} {
-		ws, err := readWordList(name)
+		l, err := readWordList(name)
 		if err != nil {
 			panic(fmt.Sprintf("faq: embedded dictionary: %v", err)) // the build embeds a broken file
 		}
-		words = append(words, ws...)
+		lists = append(lists, l)
 	}
-	slices.Sort(words)
-	return slices.Compact(words)
+	return lists
 })
 
-// readWordList reads an embedded gzip-compressed list of words, one a line.
-func readWordList(name string) ([]string, error) {
+// readWordList reads an embedded gzip-compressed list of words, one a line,
+// sorted in byte order.
+func readWordList(name string) (*wordList, error) {
 	f, err := dictFS.Open(name)
 	if err != nil {
 		return nil, err
@@ -43,19 +67,33 @@ func readWordList(name string) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	var words []string
-	sc := bufio.NewScanner(zr)
-	for sc.Scan() {
-		words = append(words, sc.Text())
-	}
-	if err := sc.Err(); err != nil {
+	b, err := io.ReadAll(zr)
+	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	return words, nil
+	l := &wordList{text: string(b), start: make([]uint32, 0, bytes.Count(b, []byte{'\n'})+1)}
+	for i := 0; i < len(l.text); {
+		l.start = append(l.start, uint32(i))
+		j := strings.IndexByte(l.text[i:], '\n')
+		if j < 0 {
+			break
+		}
+		i += j + 1
+	}
+	for i := 1; i < len(l.start); i++ {
+		if l.word(i-1) >= l.word(i) {
+			return nil, fmt.Errorf("%s: not sorted at line %d", name, i+1)
+		}
+	}
+	return l, nil
 }
 
 // isRealWord reports whether w is a dictionary word of either language.
 func isRealWord(w string) bool {
-	_, ok := slices.BinarySearch(realWords(), w)
-	return ok
+	for _, l := range dictionaries() {
+		if l.contains(w) {
+			return true
+		}
+	}
+	return false
 }

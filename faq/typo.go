@@ -1,15 +1,20 @@
 package faq
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // speller corrects misspelt query words against the words of the FAQ, one
 // word at a time. It finds candidates with the symmetric-delete method
 // (every word is indexed under the strings obtained by deleting up to two of
-// its letters) and checks them with the Damerau-Levenshtein distance.
+// its letters) and checks them with the Damerau-Levenshtein distance. The
+// variants are kept as 64-bit hashes, not strings: a collision only adds a
+// candidate, which the distance check then rejects.
 type speller struct {
 	words   []string
 	freq    []int              // how many phrasings use the word
-	deletes map[string][]int32 // deletion variant → indexes into words
+	deletes map[uint64][]int32 // hash of a deletion variant → indexes into words
 }
 
 // maxTypos returns how many edits a word of n letters may be corrected by:
@@ -27,7 +32,8 @@ func maxTypos(n int) int {
 
 // newSpeller indexes a vocabulary given as word → frequency.
 func newSpeller(freq map[string]int) *speller {
-	s := &speller{deletes: make(map[string][]int32, len(freq)*8)}
+	s := &speller{deletes: make(map[uint64][]int32, len(freq)*16)}
+	var hashes []uint64
 	for w, f := range freq {
 		r := []rune(w)
 		if len(r) < 3 {
@@ -41,35 +47,46 @@ func newSpeller(freq map[string]int) *speller {
 		if len(r) >= 6 {
 			depth = 2
 		}
-		for _, d := range deletions(r, depth) {
-			s.deletes[d] = append(s.deletes[d], id)
+		hashes = deletionHashes(hashes[:0], r, depth)
+		for _, h := range hashes {
+			s.deletes[h] = append(s.deletes[h], id)
 		}
 	}
 	return s
 }
 
-// deletions returns r and every distinct string made by deleting up to depth
-// runes from it.
-func deletions(r []rune, depth int) []string {
-	seen := map[string]bool{string(r): true}
-	out := []string{string(r)}
-	level := [][]rune{r}
-	for range depth {
-		var next [][]rune
-		for _, w := range level {
-			for i := range w {
-				d := make([]rune, 0, len(w)-1)
-				d = append(append(d, w[:i]...), w[i+1:]...)
-				if k := string(d); !seen[k] {
-					seen[k] = true
-					out = append(out, k)
-					next = append(next, d)
-				}
+// deletionHashes appends to dst the distinct hashes of r and of every string
+// made by deleting up to depth (at most 2) runes from it.
+func deletionHashes(dst []uint64, r []rune, depth int) []uint64 {
+	start := len(dst)
+	dst = append(dst, hashWithout(r, -1, -1))
+	if depth >= 1 {
+		for i := range r {
+			dst = append(dst, hashWithout(r, i, -1))
+		}
+	}
+	if depth >= 2 {
+		for i := range r {
+			for j := i + 1; j < len(r); j++ {
+				dst = append(dst, hashWithout(r, i, j))
 			}
 		}
-		level = next
 	}
-	return out
+	slices.Sort(dst[start:])
+	return append(dst[:start], slices.Compact(dst[start:])...)
+}
+
+// hashWithout is an FNV-1a hash of r (one step per rune) without the runes
+// at positions i and j (-1: none).
+func hashWithout(r []rune, i, j int) uint64 {
+	const offset, prime = 14695981039346656037, 1099511628211
+	h := uint64(offset)
+	for k, c := range r {
+		if k != i && k != j {
+			h = (h ^ uint64(c)) * prime
+		}
+	}
+	return h
 }
 
 // correct returns the vocabulary word closest to w within maxTypos edits.
@@ -82,13 +99,13 @@ func (s *speller) correct(w string) (string, bool) {
 		return "", false
 	}
 	best, bestDist := int32(-1), limit+1
-	seen := make(map[int32]bool)
-	for _, d := range deletions(r, limit) {
-		for _, id := range s.deletes[d] {
-			if seen[id] {
+	var seen []int32
+	for _, h := range deletionHashes(nil, r, limit) {
+		for _, id := range s.deletes[h] {
+			if slices.Contains(seen, id) {
 				continue
 			}
-			seen[id] = true
+			seen = append(seen, id)
 			cand := s.words[id]
 			dist := osaDistance(r, []rune(cand), limit)
 			if dist > limit || !plausibleTypo(r, []rune(cand)) {

@@ -50,13 +50,15 @@ const (
 // repetition, capitals and punctuation) and from how the bot fared (👎,
 // failures in a row). It is safe for concurrent use.
 type Detector struct {
-	lex *lexicon
+	lex    *lexicon
+	val    *[numLangs]valence    // AFINN valences, for the models
+	models *[numLangs]*textModel // nil: lexicon rules only (when fitting)
 }
 
 // NewDetector returns a Detector with the embedded lexicons. It panics if
 // they are broken, which the package tests rule out.
 func NewDetector() *Detector {
-	return &Detector{lex: embeddedLexicon()}
+	return &Detector{lex: embeddedLexicon(), val: embeddedValence(), models: embeddedModels()}
 }
 
 // embeddedLexicon parses the embedded lexicons once.
@@ -80,6 +82,8 @@ func (d *Detector) Score(history []bot.Message, latest bot.Message) Frustration 
 		content [maxCustomerMessages][12]string
 		tokBuf  [64]token
 		toks    = tokBuf[:0]
+		featBuf [160]feature
+		feats   = featBuf[:0]
 	)
 	// The latest customer messages, newest first.
 	msgs[0] = &latest
@@ -95,7 +99,7 @@ func (d *Detector) Score(history []bot.Message, latest bot.Message) Frustration 
 		switch m.Payload {
 		case "":
 			s.content = content[i][:0]
-			toks = d.analyse(m.Text, toks, s)
+			toks, feats = d.analyse(m.Text, toks, feats, s)
 		case bot.PayloadNotHelpful:
 			s.add(kindNotHelpful, weightNotHelpful, "")
 		case bot.PayloadHelpful:
@@ -161,6 +165,7 @@ type combined struct {
 	prob  [numKinds]float64 // in [0,1]
 	count [numKinds]int     // messages with the signal
 	quote [numKinds]string  // from the message contributing most
+	model float64           // the model's score in that message
 }
 
 // combine weighs the messages (newest first) by age and combines each
@@ -188,6 +193,9 @@ func combine(sigs []signals) combined {
 			c.count[k]++
 			if p > best[k] {
 				best[k], c.quote[k] = p, s.quote[k]
+				if kind(k) == kindModel {
+					c.model = s.model
+				}
 			}
 			switch kind(k) {
 			case kindCaps, kindPunct, kindStretch, kindSameQuestion:
@@ -228,6 +236,14 @@ func (c *combined) reasons(explicit string, asks, failures int) []string {
 			r = "repeats the same question (" + ordinal(asks) + " time)"
 		case kindNotHelpful:
 			r = plural(c.count[k], "unhelpful answer") + " (👎)"
+		case kindModel:
+			r = kinds[k].label + " (model " + strconv.FormatFloat(c.model, 'f', 2, 64) + ")"
+			if c.quote[k] != "" {
+				r += ": " + c.quote[k]
+			}
+			if c.count[k] > 1 {
+				r += " (in " + strconv.Itoa(c.count[k]) + " messages)"
+			}
 		case kindFallback:
 			r = "the bot did not understand the last message"
 			if failures > 1 {

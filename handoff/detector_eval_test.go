@@ -3,7 +3,6 @@ package handoff
 import (
 	"flag"
 	"fmt"
-	"math"
 	"strings"
 	"testing"
 
@@ -13,7 +12,7 @@ import (
 var (
 	devFlag    = flag.Bool("handoff.dev", false, "print detector and baseline scores on the dev splits for a range of thresholds")
 	errorsFlag = flag.Int("handoff.errors", 0, "with -handoff.dev: print this many false positives and false negatives of each dev set")
-	targetFlag = flag.Bool("handoff.target", false, "fail TestFrustrationEvaluation unless the detector beats the AFINN baseline's F1 by targetGain on every set")
+	targetFlag = flag.Bool("handoff.target", false, "fail TestFrustrationEvaluation unless the detector beats the AFINN baseline's F1 by targetGain on every set, not only where CI enforces it")
 )
 
 // counts is a confusion matrix without true negatives.
@@ -96,24 +95,24 @@ func flagAll(rows []labelled) float64 {
 }
 
 // targetGain is the F1 points the detector was asked to gain over the AFINN
-// baseline on every test set. It is out of reach (BENCHMARKS.md): on Bitext
-// the baseline's F1 (0.871) leaves 0.129 to a perfect detector; on GoEmotions
-// the detector gains 0.097; on XED FR it loses to the baseline. The test logs
-// it, and enforces it only with -handoff.target.
+// baseline on every test set. It is met on Bitext, where CI enforces it
+// (floors); on GoEmotions and XED FR it is missed (BENCHMARKS.md), and
+// enforced there only with -handoff.target.
 const targetGain = 0.15
 
-// floor is what CI requires on a test set: the quality measured when the
-// threshold was chosen, less a small margin, so that a lexicon or weight
-// change that loses quality fails.
+// floor is what CI requires on a test set: the target where it is met, and
+// elsewhere the quality measured when the models and thresholds were
+// chosen, less a small margin, so that a lexicon, model or weight change
+// that loses quality fails.
 type floor struct {
 	f1, precision float64
-	gain          float64 // F1 over the AFINN baseline; NaN: not required
+	gain          float64 // F1 over the AFINN baseline
 }
 
 var floors = map[string]floor{
-	"GoEmotions EN": {f1: 0.44, precision: 0.39, gain: 0.08},       // measured 0.463, 0.416, +0.097
-	"XED FR":        {f1: 0.15, precision: 0.55, gain: math.NaN()}, // measured 0.165, 0.596, -0.098
-	"Bitext W EN":   {f1: 0.98, precision: 0.98, gain: 0.10},       // measured 0.996, 1.000, +0.125
+	"GoEmotions EN": {f1: 0.44, precision: 0.38, gain: 0.08},       // measured 0.463, 0.406, +0.097
+	"XED FR":        {f1: 0.19, precision: 0.53, gain: -0.07},      // measured 0.214, 0.584, -0.048
+	"Bitext W EN":   {f1: 0.97, precision: 0.97, gain: targetGain}, // measured 0.992, 0.992, +0.496
 }
 
 // TestFrustrationEvaluation measures the detector against the AFINN baseline
@@ -152,7 +151,10 @@ func TestFrustrationEvaluation(t *testing.T) {
 }
 
 // TestFrustrationDev prints the dev splits for a range of thresholds: run
-// with -handoff.dev to tune (see BENCHMARKS.md).
+// with -handoff.dev to look at dev errors (see BENCHMARKS.md). The learned
+// models were fitted on these dev splits, so their numbers here are
+// in-sample and optimistic; TestFitFrustrationModel prints the
+// cross-validated ones.
 func TestFrustrationDev(t *testing.T) {
 	if !*devFlag {
 		t.Skip("run with -args -handoff.dev")

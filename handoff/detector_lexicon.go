@@ -38,6 +38,7 @@ const (
 	kindSameQuestion
 	kindNotHelpful
 	kindFallback
+	kindModel
 	numKinds
 )
 
@@ -64,6 +65,7 @@ var kinds = [numKinds]struct {
 	kindSameQuestion: {"", "", 0},
 	kindNotHelpful:   {"", "", 0},
 	kindFallback:     {"", "", 0},
+	kindModel:        {"", "angry wording", 0},
 }
 
 // maxGap is how many words "…" in a phrase may skip.

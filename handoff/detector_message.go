@@ -12,6 +12,7 @@ type signals struct {
 	weight  [numKinds]float64
 	quote   [numKinds]string
 	calm    bool     // calm wording ("pas grave", "no worries")
+	model   float64  // the model's score, on the detector's scale
 	content []string // sorted distinct content words, stemmed
 }
 
@@ -67,9 +68,10 @@ func negated(toks []token, i, window int) bool {
 	return false
 }
 
-// analyse fills s with the signals of one customer message. toks is scratch
-// space for the tokens; it is returned for reuse.
-func (d *Detector) analyse(text string, toks []token, s *signals) []token {
+// analyse fills s with the signals of one customer message. toks and feats
+// are scratch space for the tokens and the model's features; they are
+// returned for reuse.
+func (d *Detector) analyse(text string, toks []token, feats []feature, s *signals) ([]token, []feature) {
 	toks = tokenize(text, toks)
 	for i := 0; i < len(toks); {
 		e, end := d.lex.longest(toks, i)
@@ -88,6 +90,9 @@ func (d *Detector) analyse(text string, toks []token, s *signals) []token {
 		switch {
 		case e.kind == kindCalm:
 			s.calm = true
+			for j := i; j < end; j++ {
+				toks[j].calm = true
+			}
 		case kinds[e.kind].negWindow > 0 && !isNegator(toks, i) && negated(toks, i, kinds[e.kind].negWindow):
 			// "not angry", "je ne vais pas faire opposition": no signal.
 		default:
@@ -102,7 +107,45 @@ func (d *Detector) analyse(text string, toks []token, s *signals) []token {
 		s.add(kindPunct, w, run)
 	}
 	s.content = d.contentWords(toks, s.content[:0])
-	return toks
+	if d.models != nil && len(toks) > 0 {
+		feats = d.modelSignal(text, toks, s, feats)
+	}
+	return toks, feats
+}
+
+// modelSignal adds the language model's view of the message to s. The
+// model sees the lexicon's hits among its features, so it does not add to
+// them: the message scores the higher of the rules' score and the model's
+// (the model's family holds the difference). A calm message without any
+// signal from the rules gets nothing from the model either.
+func (d *Detector) modelSignal(text string, toks []token, s *signals, feats []feature) []feature {
+	rest := 1.0
+	for _, k := range textKinds {
+		rest *= 1 - s.weight[k]
+	}
+	rules := 1 - rest
+	if s.calm && rules == 0 {
+		return feats
+	}
+	feats = features(text, toks, s, d.val, feats[:0], nil)
+	langs := messageLangs(text, toks)
+	if langs[langEN] && langs[langFR] {
+		langs = d.knownLangs(feats)
+	}
+	best, model := 0.0, (*textModel)(nil)
+	for l, ok := range langs {
+		if m := d.models[l]; ok {
+			if v := m.scaled(m.prob(feats)); v > best {
+				best, model = v, m
+			}
+		}
+	}
+	if best <= rules {
+		return feats
+	}
+	s.model = best
+	s.add(kindModel, (best-rules)/(1-rules), model.quoteWords(text, toks, feats))
+	return feats
 }
 
 // contentWords returns the sorted distinct words of toks that are not stop
@@ -176,4 +219,15 @@ func clip(s string) string {
 		cut--
 	}
 	return s[:cut] + "…"
+}
+
+// knownLangs breaks a tie of language cues: the language whose model knows
+// more of the message's words ("Magnifique !", "remove something"); both
+// when they know as many.
+func (d *Detector) knownLangs(feats []feature) [numLangs]bool {
+	var known [numLangs]int
+	for l, m := range d.models {
+		known[l] = m.knownWords(feats)
+	}
+	return [numLangs]bool{known[langEN] >= known[langFR], known[langFR] >= known[langEN]}
 }

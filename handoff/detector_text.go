@@ -16,6 +16,7 @@ type token struct {
 	word       string // folded
 	start, end int    // byte offsets of the word in the original text
 	clause     int    // index of the clause: , . ; : ! ? and new lines end one
+	calm       bool   // part of a calm phrase ("no worries"): the model skips it
 }
 
 // isClauseEnd reports whether r ends a clause. Negation and phrases never

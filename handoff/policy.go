@@ -27,13 +27,14 @@ const (
 )
 
 // DefaultFrustrationThreshold is the frustration score from which a
-// conversation goes to a human. Mean F1 on the dev data is flat from 0.45 to
-// 0.6 (see BENCHMARKS.md); 0.5 is the value the detector's weights are built
-// around: one clear signal in the latest message (an insult, a threat,
-// profanity, "c'est scandaleux", "depuis 10 jours") reaches it; one mild
-// signal ("disappointed", "!!!", writing in capitals, a first 👎) does not,
-// but two mild ones in a message do, and so do complaints repeated over a
-// few messages or the same question asked a third time.
+// conversation goes to a human. The detector's weights are built around it:
+// one clear signal in the latest message (an insult, a threat, profanity,
+// "c'est scandaleux", "depuis 10 jours") reaches it, and so does the learned
+// model's score when its probability reaches the model's own threshold,
+// chosen on dev data (see BENCHMARKS.md); one mild signal ("disappointed",
+// "!!!", writing in capitals, a first 👎) does not, but two mild ones in a
+// message do, and so do complaints repeated over a few messages or the same
+// question asked a third time.
 const DefaultFrustrationThreshold = 0.5
 
 // Policy decides when a conversation goes to a human. It implements

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"math/rand/v2"
 	"net/http"
 	"sync"
 	"time"
@@ -37,19 +38,29 @@ type outFrame struct {
 	data  []byte
 	msgID int64
 	agent *bot.Message // an agent's message, reported delivered once written
+	ping  bool         // not a frame: ping the client and wait for its pong
 }
 
-// client is one WebSocket connection. It runs three goroutines: the reader
-// (the HTTP handler's own), the writer and the worker. All end when ctx is
-// done; the writer then closes the connection, which ends the reader.
+// client is one WebSocket connection. Its reader is the HTTP handler's own
+// goroutine; a writer and a worker goroutine run only while they have
+// something to do, so that an idle connection costs one goroutine. When ctx
+// is done the connection is closed, which ends the reader.
 type client struct {
 	h      *Handler
 	conn   *websocket.Conn
 	key    string // customerKey of the token
-	send   chan outFrame
-	inbox  chan inFrame
 	ctx    context.Context
 	cancel context.CancelCauseFunc
+
+	mu       sync.Mutex
+	queue    []outFrame // frames for the writer
+	welcomed bool       // the welcome is written: a writer may start
+	writing  bool       // a writer goroutine is running
+	inbox    []inFrame  // messages for the worker
+	working  bool       // a worker goroutine is running
+	closed   bool       // the connection is over: start no goroutine
+	nextPing time.Time  // guarded by the hub's lock (the pinger's)
+	wg       sync.WaitGroup
 
 	skipThrough int64 // message ids up to this one were in the welcome; set before the writer starts
 
@@ -76,21 +87,41 @@ func (c *client) setLanguage(l bot.Lang) {
 	c.lang = l
 }
 
-// enqueue queues f for the writer without blocking. A full queue means the
-// client cannot keep up: it is disconnected. It returns false if f was dropped.
+// enqueue queues f for the writer without blocking, starting the writer if
+// none runs. A full queue means the client cannot keep up: it is
+// disconnected. It returns false if f was dropped.
 func (c *client) enqueue(f outFrame) bool {
-	select {
-	case <-c.ctx.Done():
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed || c.ctx.Err() != nil {
 		return false
-	default:
 	}
-	select {
-	case c.send <- f:
-		return true
-	default:
+	if len(c.queue) >= c.h.opts.SendBuffer {
 		c.cancel(errSlow)
 		return false
 	}
+	c.queue = append(c.queue, f)
+	c.startWriter()
+	return true
+}
+
+// startWriter starts the writer if there is something to write, the welcome
+// went first, and none runs. The caller holds c.mu.
+func (c *client) startWriter() {
+	if c.welcomed && !c.writing && len(c.queue) > 0 && !c.closed {
+		c.writing = true
+		c.wg.Add(1)
+		go c.writeLoop()
+	}
+}
+
+// finish marks the connection over and waits for its writer and worker.
+func (c *client) finish(cause error) {
+	c.mu.Lock()
+	c.closed = true
+	c.mu.Unlock()
+	c.cancel(cause)
+	c.wg.Wait()
 }
 
 func (c *client) enqueueJSON(v any) {
@@ -122,7 +153,6 @@ func (h *Handler) serveWS(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "shutting down", http.StatusServiceUnavailable)
 		return
 	}
-	defer h.conns.Done()
 
 	// A hijacked connection keeps the http.Server's deadlines; ours replace them.
 	rc := http.NewResponseController(w)
@@ -130,45 +160,44 @@ func (h *Handler) serveWS(w http.ResponseWriter, r *http.Request) {
 	_ = rc.SetWriteDeadline(time.Time{})
 	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: h.opts.AllowedOrigins})
 	if err != nil {
+		h.conns.Done()
 		// Accept has answered (403 for an origin not allowed): say why, for
 		// shops that forgot to list their domain in AllowedOrigins.
 		h.logger.Debug("widget websocket refused", keyError, err)
 		return
 	}
 	conn.SetReadLimit(h.opts.ReadLimit)
+	// The connection is ours now (hijacked): the HTTP handler returns, which
+	// frees the request and the server's per-connection state, and a fresh
+	// goroutine with a small stack serves the WebSocket for its lifetime.
+	go func() {
+		defer h.conns.Done()
+		h.serveConn(conn)
+	}()
+}
 
+// serveConn serves an accepted WebSocket until it closes.
+func (h *Handler) serveConn(conn *websocket.Conn) {
 	hello, ok := h.readHello(conn)
 	if !ok {
 		conn.CloseNow()
 		return
 	}
 	c, token := h.newClient(conn, hello)
-	defer c.cancel(errGone)
+	defer c.finish(errGone)
 	h.hub.add(c) // before loading the history, so nothing published meanwhile is missed
 	defer h.hub.remove(c)
-	welcome, replayed, err := h.welcome(c, token, hello.After)
-	if err != nil {
-		h.logger.Error("welcome widget client", keyError, err)
-		msg, _ := json.Marshal(errorFrame{Type: typeError, Code: codeInternal, Message: h.engine.Texts(c.language()).InternalFailure})
-		_ = h.write(conn, msg)
-		conn.Close(websocket.StatusInternalError, "try again later")
+	// The welcome (history from the database, JSON) runs on a goroutine of
+	// its own: its deep calls would grow this long-lived goroutine's stack,
+	// which an idle connection would then keep.
+	greeted := make(chan bool, 1)
+	go func() { greeted <- h.greet(c, token, hello.After) }()
+	if !<-greeted {
 		return
-	}
-	// The welcome is written before the writer starts, so it is always the first frame.
-	if err := h.write(conn, welcome); err != nil {
-		conn.CloseNow()
-		return
-	}
-	for i := range replayed {
-		h.delivered(&replayed[i])
 	}
 
-	var wg sync.WaitGroup
-	wg.Go(c.writeLoop)
-	wg.Go(c.workLoop)
 	c.readLoop()
-	c.cancel(errGone)
-	wg.Wait()
+	c.finish(errGone)
 	h.logger.Debug("websocket closed", keyCause, context.Cause(c.ctx))
 }
 
@@ -182,13 +211,14 @@ func (h *Handler) newClient(conn *websocket.Conn, hello inFrame) (*client, strin
 	ctx, cancel := context.WithCancelCause(h.ctx)
 	c := &client{
 		h: h, conn: conn, key: customerKey(tok), lang: parseLang(hello.Lang).Or(h.opts.DefaultLang),
-		send:   make(chan outFrame, h.opts.SendBuffer),
-		inbox:  make(chan inFrame, h.opts.RateBurst),
 		ctx:    ctx,
 		cancel: cancel,
 		tokens: float64(h.opts.RateBurst),
 		last:   time.Now(),
+		// Spread the pings of all connections over the interval.
+		nextPing: time.Now().Add(time.Duration(rand.Int64N(int64(h.opts.PingInterval)))),
 	}
+	context.AfterFunc(ctx, c.closeConn) // closing ends the reader
 	return c, tok
 }
 
@@ -211,6 +241,32 @@ func (h *Handler) readHello(conn *websocket.Conn) (inFrame, bool) {
 			return inFrame{}, false
 		}
 	}
+}
+
+// greet sends the welcome, before any other frame, and reports whether the
+// connection can go on.
+func (h *Handler) greet(c *client, token string, after int64) bool {
+	welcome, replayed, err := h.welcome(c, token, after)
+	if err != nil {
+		h.logger.Error("welcome widget client", keyError, err)
+		msg, _ := json.Marshal(errorFrame{Type: typeError, Code: codeInternal, Message: h.engine.Texts(c.language()).InternalFailure})
+		_ = h.write(c.conn, msg)
+		c.conn.Close(websocket.StatusInternalError, "try again later")
+		return false
+	}
+	if err := h.write(c.conn, welcome); err != nil {
+		c.conn.CloseNow()
+		return false
+	}
+	// What was published meanwhile may go now (skipThrough is set).
+	c.mu.Lock()
+	c.welcomed = true
+	c.startWriter()
+	c.mu.Unlock()
+	for i := range replayed {
+		h.delivered(&replayed[i])
+	}
+	return true
 }
 
 // welcome returns the answer to hello: the token, the conversation's state

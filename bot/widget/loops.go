@@ -11,34 +11,64 @@ import (
 	"github.com/relaisbot/relais/bot"
 )
 
-// writeLoop writes queued frames, each with its own deadline, and pings the
-// client every PingInterval; a client that does not answer in PongTimeout is
-// dropped. When it ends, it closes the connection, which ends the reader.
+// writeLoop writes the queued frames, each with its own deadline, and the
+// pings the pinger queued (a client that does not answer in PongTimeout is
+// dropped), then ends when the queue is empty.
 func (c *client) writeLoop() {
-	defer c.closeConn()
-	ping := time.NewTicker(c.h.opts.PingInterval)
-	defer ping.Stop()
+	defer c.wg.Done()
 	for {
-		select {
-		case <-c.ctx.Done():
+		c.mu.Lock()
+		if len(c.queue) == 0 || c.ctx.Err() != nil {
+			c.queue, c.writing = nil, false
+			c.mu.Unlock()
 			return
-		case f := <-c.send:
-			if f.msgID != 0 && f.msgID <= c.skipThrough {
-				continue // already in the welcome
-			}
-			if err := c.h.write(c.conn, f.data); err != nil {
-				c.cancel(err)
-				return
-			}
-			c.h.delivered(f.agent)
-		case <-ping.C:
+		}
+		f := c.queue[0]
+		c.queue[0] = outFrame{}
+		c.queue = c.queue[1:]
+		c.mu.Unlock()
+
+		switch {
+		case f.ping:
 			ctx, cancel := context.WithTimeout(c.ctx, c.h.opts.PongTimeout)
 			err := c.conn.Ping(ctx)
 			cancel()
 			if err != nil {
 				c.cancel(errNoPong)
-				return
 			}
+		case f.msgID != 0 && f.msgID <= c.skipThrough:
+			// already in the welcome
+		default:
+			if err := c.h.write(c.conn, f.data); err != nil {
+				c.cancel(err)
+				continue
+			}
+			c.h.delivered(f.agent)
+		}
+	}
+}
+
+// pingLoop pings every connection once per PingInterval, each at its own
+// time, until the Handler closes. A ping is queued to the connection's
+// writer, so an idle connection needs no goroutine of its own for it.
+func (h *Handler) pingLoop() {
+	t := time.NewTicker(min(h.opts.PingInterval/10, 250*time.Millisecond))
+	defer t.Stop()
+	for {
+		select {
+		case <-h.ctx.Done():
+			return
+		case now := <-t.C:
+			h.hub.mu.Lock()
+			for _, set := range h.hub.clients {
+				for c := range set {
+					if now.After(c.nextPing) {
+						c.nextPing = now.Add(h.opts.PingInterval)
+						c.enqueue(outFrame{ping: true})
+					}
+				}
+			}
+			h.hub.mu.Unlock()
 		}
 	}
 }
@@ -86,11 +116,19 @@ func (c *client) receive(f inFrame) {
 	case !c.allow():
 		c.sendError(codeRateLimited, f.ClientID)
 	default:
-		select {
-		case c.inbox <- f:
-		default:
+		c.mu.Lock()
+		if len(c.inbox) >= c.h.opts.RateBurst {
+			c.mu.Unlock()
 			c.sendError(codeRateLimited, f.ClientID)
+			return
 		}
+		c.inbox = append(c.inbox, f)
+		if !c.working && !c.closed {
+			c.working = true
+			c.wg.Add(1)
+			go c.workLoop()
+		}
+		c.mu.Unlock()
 	}
 }
 
@@ -107,18 +145,22 @@ func (c *client) allow() bool {
 	return true
 }
 
-// workLoop handles the client's messages one at a time, in order.
+// workLoop handles the client's queued messages one at a time, in order,
+// then ends. On shutdown the queued ones are dropped unacknowledged: the
+// widget resends them.
 func (c *client) workLoop() {
+	defer c.wg.Done()
 	for {
-		select {
-		case <-c.ctx.Done():
+		c.mu.Lock()
+		if len(c.inbox) == 0 || c.ctx.Err() != nil {
+			c.inbox, c.working = nil, false
+			c.mu.Unlock()
 			return
-		case f := <-c.inbox:
-			if c.ctx.Err() != nil {
-				return // dropped unacknowledged: the widget resends it
-			}
-			c.handle(f)
 		}
+		f := c.inbox[0]
+		c.inbox = c.inbox[1:]
+		c.mu.Unlock()
+		c.handle(f)
 	}
 }
 

@@ -123,6 +123,7 @@ type Handler struct {
 	conns    sync.WaitGroup          // one per WebSocket handler
 	work     context.Context         // messages being stored and answered; outlives ctx until Close's deadline
 	stopWork context.CancelFunc
+	pinger   chan struct{} // closed when the ping loop has ended
 }
 
 var _ bot.Publisher = (*Handler)(nil)
@@ -135,11 +136,14 @@ func New(engine Engine, opts Options, logger *slog.Logger) *Handler {
 	}
 	ctx, cancel := context.WithCancelCause(context.Background())
 	work, stopWork := context.WithCancel(context.Background())
-	return &Handler{
+	h := &Handler{
 		engine: engine, opts: opts.withDefaults(), logger: logger,
 		hub: hub{clients: make(map[string]map[*client]struct{})},
 		ctx: ctx, shutdown: cancel, work: work, stopWork: stopWork,
+		pinger: make(chan struct{}),
 	}
+	go func() { h.pingLoop(); close(h.pinger) }()
+	return h
 }
 
 // Register adds the widget's routes to mux:
@@ -166,6 +170,7 @@ func (h *Handler) Close(ctx context.Context) {
 	h.closed = true
 	h.mu.Unlock()
 	h.shutdown(errShutdown)
+	<-h.pinger
 	done := make(chan struct{})
 	go func() { h.conns.Wait(); close(done) }()
 	select {

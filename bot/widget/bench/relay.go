@@ -1,0 +1,115 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/relaisbot/relais/handoff/slack/slackfake"
+)
+
+const benchChannel = "C0BENCH"
+
+// relayScenario connects customers, hands them all to agents on a fake
+// Slack, then has agents reply in random threads and measures the time from
+// the agent's message in Slack to the customer's WebSocket.
+func relayScenario(ctx context.Context, o options, dir string) error {
+	fake := slackfake.New(slackfake.Options{
+		Channels:     []string{benchChannel},
+		Users:        []slackfake.User{{ID: "U0AGENT", Name: "agent", DisplayName: "Alex"}},
+		PingInterval: 5 * time.Second,
+	})
+	defer fake.Close()
+	fo := fake.Options()
+	srv, err := startServer(ctx, o.relais, o.cpus, dir, []string{
+		"RELAIS_SLACK_BOT_TOKEN=" + fo.BotToken, "RELAIS_SLACK_APP_TOKEN=" + fo.AppToken,
+		"RELAIS_SLACK_CHANNEL=" + benchChannel, "RELAIS_SLACK_API_URL=" + fake.URL(),
+	})
+	if err != nil {
+		return err
+	}
+	defer srv.stop()
+
+	var (
+		mu     sync.Mutex
+		sentAt = make(map[string]time.Time, o.relayReplies)
+		lat    latencies
+	)
+	onMsg := func(_ *customer, m wireMessage, at time.Time) {
+		if m.Role != "agent" {
+			return
+		}
+		mu.Lock()
+		t0, ok := sentAt[m.Text]
+		delete(sentAt, m.Text)
+		mu.Unlock()
+		if ok {
+			lat.add(at.Sub(t0))
+		}
+	}
+	cs, err := dialMany(ctx, srv.url, o.relayCustomers, onMsg)
+	defer closeAll(cs)
+	if err != nil {
+		return err
+	}
+	for _, c := range cs {
+		if err := c.say(ctx, "I want to talk to a human, ref c"+strconv.Itoa(c.id)+"."); err != nil {
+			return err
+		}
+	}
+	threads, err := waitThreads(fake, len(cs))
+	if err != nil {
+		return err
+	}
+
+	start := time.Now()
+	for k := range o.relayReplies {
+		c := cs[k%len(cs)]
+		text := "relay " + strconv.Itoa(k)
+		mu.Lock()
+		sentAt[text] = time.Now()
+		mu.Unlock()
+		fake.AgentReply(benchChannel, threads[c.id], "U0AGENT", text)
+		time.Sleep(5 * time.Millisecond) // ~200 replies/s
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+	}
+	time.Sleep(2 * time.Second)
+	n, p50, p99 := lat.percentiles()
+	mu.Lock()
+	lost := len(sentAt)
+	mu.Unlock()
+	fmt.Printf("## Agent → customer relay (%d customers connected, %d replies over %s)\n\n", len(cs), o.relayReplies, time.Since(start).Round(time.Second))
+	fmt.Printf("| measure | value |\n|---|---:|\n| replies received | %d (not received: %d) |\n| p50 | %s |\n| p99 | %s |\n\n", n, lost, ms(p50), ms(p99))
+	return nil
+}
+
+// waitThreads waits until every customer's hand-over has a thread and
+// returns the thread ts of each customer id.
+func waitThreads(fake *slackfake.Server, n int) (map[int]string, error) {
+	threads := map[int]string{}
+	_, ok := fake.WaitFor(5*time.Minute, func(st slackfake.State) bool {
+		for _, m := range st.Messages {
+			if m.ThreadTS == "" || m.ThreadTS == m.TS {
+				continue
+			}
+			if i := strings.Index(m.Text, "ref c"); i >= 0 {
+				rest := m.Text[i+5:]
+				if j := strings.IndexByte(rest, '.'); j > 0 {
+					if id, err := strconv.Atoi(rest[:j]); err == nil {
+						threads[id] = m.ThreadTS
+					}
+				}
+			}
+		}
+		return len(threads) >= n
+	})
+	if !ok {
+		return nil, fmt.Errorf("only %d of %d hand-overs reached Slack", len(threads), n)
+	}
+	return threads, nil
+}

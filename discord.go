@@ -1,0 +1,86 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/relaisbot/relais/bot"
+	"github.com/relaisbot/relais/bot/discord"
+	"github.com/relaisbot/relais/config"
+	"github.com/relaisbot/relais/storage"
+)
+
+// discordChannel is Discord as the server runs it: the adapter and the
+// dispatcher that delivers customers' messages to it.
+type discordChannel struct {
+	adapter    *discord.Adapter
+	dispatcher *bot.Dispatcher
+	logger     *slog.Logger
+}
+
+// newDiscord builds the Discord channel, or returns nil when it is not configured.
+func newDiscord(cfg config.Config, engine discord.Engine, db *storage.DB, hooks bot.DispatcherConfig, logger *slog.Logger) (*discordChannel, error) {
+	if !cfg.Discord.Enabled() {
+		return nil, nil
+	}
+	logger = logger.With("component", "discord")
+	d := cfg.Discord
+	adapter, err := discord.New(discord.Config{
+		Token: d.Token, DMs: d.DMs, SupportChannel: d.SupportChannel, PrivateThreads: d.PrivateThreads, APIBase: d.APIBase,
+	}, engine, db, logger)
+	if err != nil {
+		return nil, err
+	}
+	ch := &discordChannel{adapter: adapter, dispatcher: bot.NewDispatcher(db, discord.Target, adapter, hooks, logger), logger: logger}
+	db.OnOutbox(func(target string) {
+		if target == discord.Target {
+			ch.dispatcher.Kick()
+		}
+	})
+	return ch, nil
+}
+
+// run connects to Discord (retrying until it can), then receives customers'
+// messages and delivers queued ones until ctx ends.
+func (d *discordChannel) run(ctx context.Context, wg *sync.WaitGroup) {
+	wg.Go(func() {
+		for wait := time.Second; ; wait = min(2*wait, time.Minute) {
+			err := d.adapter.Start(ctx)
+			if err == nil {
+				break
+			}
+			if ctx.Err() != nil {
+				return
+			}
+			d.logger.Error("DISCORD IS DOWN: cannot connect", "err", err, "retry_in", wait)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(wait):
+			}
+		}
+		wg.Go(func() { d.dispatcher.Run(ctx) })
+		if err := d.adapter.Run(ctx); err != nil {
+			d.logger.Error("discord stopped", "err", err)
+		}
+	})
+}
+
+// close ends the adapter, after run has returned.
+func (d *discordChannel) close() {
+	if d != nil {
+		if err := d.adapter.Close(); err != nil {
+			d.logger.Error("close discord", "err", err)
+		}
+	}
+}
+
+// healthy reports the channel's health for /readyz.
+func (d *discordChannel) healthy() error {
+	if d == nil {
+		return nil
+	}
+	return d.adapter.Healthy()
+}

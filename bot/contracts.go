@@ -14,6 +14,8 @@ type Store interface {
 	// LatestConversation returns the customer's most recent conversation on channel.
 	// Returns ENotFound if the customer has none.
 	LatestConversation(ctx context.Context, ch Channel, customerKey string) (Conversation, error)
+	// MessageByID returns a message. Returns ENotFound if there is none.
+	MessageByID(ctx context.Context, id int64) (Message, error)
 	// MessageByExternalID returns the message stored with this channel-scoped id.
 	// Returns ENotFound if there is none.
 	MessageByExternalID(ctx context.Context, ch Channel, externalID string) (Message, error)

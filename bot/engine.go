@@ -16,6 +16,10 @@ const DefaultMaxMessageRunes = 2000
 // historySize is how many recent messages the handoff policy sees.
 const historySize = 30
 
+// cachedConversations is how many conversations the Engine keeps in memory
+// (about 12 KB each, with their recent messages).
+const cachedConversations = 4096
+
 // Config holds the Engine's settings.
 type Config struct {
 	Shop            Shop
@@ -48,6 +52,7 @@ type Engine struct {
 	durable map[Channel]bool
 
 	locks keyLocks
+	cache *convCache
 }
 
 // NewEngine returns an Engine.
@@ -62,6 +67,7 @@ func NewEngine(cfg Config, store Store, faq Answerer, policy Policy, desk Desk, 
 		texts:   make(map[Lang]Texts, len(Langs)),
 		durable: make(map[Channel]bool),
 		locks:   keyLocks{m: make(map[string]*keyLock)},
+		cache:   newConvCache(cachedConversations),
 	}
 	if e.logger == nil {
 		e.logger = slog.New(slog.DiscardHandler)
@@ -144,14 +150,19 @@ func (e *Engine) Accept(ctx context.Context, in Inbound) (Receipt, error) {
 	}
 	unlock := e.lock(in.Channel, in.CustomerKey)
 	defer unlock()
-
-	if in.ExternalID != "" {
-		r, err := e.duplicate(ctx, in)
-		if ErrorKind(err) != ENotFound {
-			return r, err
-		}
+	r, err := e.accept(ctx, in)
+	if ErrorKind(err) == EConflict && r.Message.ID == 0 {
+		// The conversation changed elsewhere since we knew it: once more,
+		// from the database.
+		r, err = e.accept(ctx, in)
 	}
+	return r, err
+}
 
+// accept is Accept under the customer's lock.
+func (e *Engine) accept(ctx context.Context, in Inbound) (Receipt, error) {
+	// A repeat of a stored message (a resend, a platform retry) fails the
+	// commit on the unique external id; it is then looked up and reported.
 	now := e.now().UTC()
 	conv, fresh, err := e.currentConversation(ctx, in, now)
 	if err != nil {
@@ -176,11 +187,11 @@ func (e *Engine) Accept(ctx context.Context, in Inbound) (Receipt, error) {
 	}
 	conv.UpdatedAt = now
 	c.stamp(now)
-	if err := e.store.Commit(ctx, c); err != nil {
+	if err := e.commit(ctx, c); err != nil {
 		if ErrorKind(err) == EConflict && in.ExternalID != "" {
-			// Another instance stored it between our check and our insert.
-			unlock()
-			return e.duplicate(ctx, in)
+			if r, derr := e.duplicate(ctx, in); ErrorKind(derr) != ENotFound {
+				return r, derr
+			}
 		}
 		return Receipt{}, fmt.Errorf("store inbound message: %w", err)
 	}
@@ -212,7 +223,7 @@ func (e *Engine) duplicate(ctx context.Context, in Inbound) (Receipt, error) {
 // currentConversation returns the conversation a new message from in's
 // customer belongs to, and whether it is new (not yet stored).
 func (e *Engine) currentConversation(ctx context.Context, in Inbound, now time.Time) (Conversation, bool, error) {
-	conv, err := e.store.LatestConversation(ctx, in.Channel, in.CustomerKey)
+	conv, err := e.latestConversation(ctx, in.Channel, in.CustomerKey)
 	switch {
 	case err == nil:
 		if conv.State != StateResolved || isCSAT(in.Payload) || now.Sub(conv.UpdatedAt) < e.cfg.ReopenWindow {

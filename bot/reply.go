@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -23,9 +24,29 @@ func (e *Engine) Process(ctx context.Context, r Receipt) error {
 	}
 	unlock := e.lock(r.Conversation.Channel, r.Conversation.CustomerKey)
 	defer unlock()
-	pending, err := e.store.UnhandledMessages(ctx, r.Conversation.ID, r.Message.ID)
+	err := e.processThrough(ctx, r.Conversation.ID, r.Message.ID)
+	if ErrorKind(err) == EConflict {
+		// The conversation changed elsewhere since we knew it: once more,
+		// from the database (the failed commit forgot what we knew).
+		err = e.processThrough(ctx, r.Conversation.ID, r.Message.ID)
+	}
+	return err
+}
+
+// processThrough answers the conversation's unanswered messages up to
+// message through, oldest first. The caller holds the customer's lock.
+func (e *Engine) processThrough(ctx context.Context, conversationID, through int64) error {
+	conv, err := e.conversation(ctx, conversationID)
 	if err != nil {
-		return fmt.Errorf("load unanswered messages: %w", err)
+		return fmt.Errorf("load conversation: %w", err)
+	}
+	c, err := e.entry(ctx, conv)
+	if err != nil {
+		return err
+	}
+	pending, err := e.pending(ctx, c, through)
+	if err != nil {
+		return err
 	}
 	for _, in := range pending {
 		if err := e.processOne(ctx, in); err != nil {
@@ -35,17 +56,24 @@ func (e *Engine) Process(ctx context.Context, r Receipt) error {
 	return nil
 }
 
-// processOne answers one unhandled customer message. The caller holds the
+// processOne answers one unanswered customer message. The caller holds the
 // customer's lock.
 func (e *Engine) processOne(ctx context.Context, in Message) error {
-	conv, err := e.store.Conversation(ctx, in.ConversationID)
+	conv, err := e.conversation(ctx, in.ConversationID)
 	if err != nil {
 		return fmt.Errorf("load conversation: %w", err)
 	}
-	// The history ends with the message answered, even if later ones exist.
-	history, err := e.store.RecentMessages(ctx, conv.ID, 0, in.ID, historySize)
+	entry, err := e.entry(ctx, conv)
 	if err != nil {
-		return fmt.Errorf("load history: %w", err)
+		return err
+	}
+	if !slices.Contains(entry.unhandled, in.ID) {
+		return nil // answered meanwhile
+	}
+	// The history ends with the message answered, even if later ones exist.
+	history, err := e.history(ctx, entry, in.ID)
+	if err != nil {
+		return err
 	}
 	c, err := e.reply(ctx, conv, history, in)
 	if err != nil {
@@ -66,7 +94,7 @@ func (e *Engine) processOne(ctx context.Context, in Message) error {
 			e.deliver(c, *c.Conversation, i+1)
 		}
 	}
-	if err := e.store.Commit(ctx, c); err != nil {
+	if err := e.commit(ctx, c); err != nil {
 		return fmt.Errorf("store reply: %w", err)
 	}
 	e.publish(*c.Conversation, c.Messages)

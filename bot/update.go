@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"fmt"
+	"math"
 )
 
 // UpdateFunc builds the change to apply to a conversation, given its current
@@ -16,19 +17,35 @@ type UpdateFunc func(conv Conversation, history []Message) (*Change, error)
 // published. It is how agents act on conversations (claim, reply, resolve).
 // Returns ENotFound if there is no such conversation.
 func (e *Engine) Update(ctx context.Context, conversationID int64, fn UpdateFunc) (*Change, error) {
-	conv, err := e.store.Conversation(ctx, conversationID)
+	conv, err := e.conversation(ctx, conversationID)
 	if err != nil {
 		return nil, err
 	}
 	unlock := e.lock(conv.Channel, conv.CustomerKey)
 	defer unlock()
-	// Reload under the lock: the state may have changed meanwhile.
-	if conv, err = e.store.Conversation(ctx, conversationID); err != nil {
+	c, err := e.update(ctx, conversationID, fn)
+	if ErrorKind(err) == EConflict && c == nil {
+		// The conversation changed elsewhere since we knew it: once more,
+		// from the database.
+		c, err = e.update(ctx, conversationID, fn)
+	}
+	return c, err
+}
+
+// update is Update under the customer's lock.
+func (e *Engine) update(ctx context.Context, conversationID int64, fn UpdateFunc) (*Change, error) {
+	// Read again under the lock: the state may have changed meanwhile.
+	conv, err := e.conversation(ctx, conversationID)
+	if err != nil {
 		return nil, err
 	}
-	history, err := e.store.RecentMessages(ctx, conv.ID, 0, 0, historySize)
+	entry, err := e.entry(ctx, conv)
 	if err != nil {
-		return nil, fmt.Errorf("load history: %w", err)
+		return nil, err
+	}
+	history, err := e.history(ctx, entry, math.MaxInt64)
+	if err != nil {
+		return nil, err
 	}
 	c, err := fn(conv, history)
 	if err != nil || c == nil {
@@ -48,7 +65,7 @@ func (e *Engine) Update(ctx context.Context, conversationID int64, fn UpdateFunc
 			e.deliver(c, *c.Conversation, i+1)
 		}
 	}
-	if err := e.store.Commit(ctx, c); err != nil {
+	if err := e.commit(ctx, c); err != nil {
 		return nil, fmt.Errorf("store change: %w", err)
 	}
 	e.publish(*c.Conversation, c.Messages)

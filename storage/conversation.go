@@ -41,60 +41,59 @@ func (db *DB) LatestConversation(ctx context.Context, ch bot.Channel, customerKe
 // if it succeeds: a failed Change can be retried as it is).
 // Returns bot.EConflict if a message's ExternalID is already stored, or if the
 // conversation was changed by someone else since it was read (its Version).
+//
+// Concurrent Commits are grouped into one transaction (group commit), each in
+// a savepoint of its own: one Change failing does not affect the others.
 func (db *DB) Commit(ctx context.Context, c *bot.Change) error {
 	if c.Conversation == nil {
 		return fmt.Errorf("commit: change has no conversation")
 	}
-	before := snapshotIDs(c)
-	err := db.update(ctx, func(tx *sql.Tx) error {
-		conv := c.Conversation
-		if err := db.saveConversation(ctx, tx, conv); err != nil {
-			return err
-		}
-		if t := c.Transition; t != nil {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO state_changes
-				(conversation_id, from_state, to_state, actor, reason, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-				conv.ID, t.From, t.To, t.Actor, t.Reason, db.stamp(conv.UpdatedAt)); err != nil {
-				return fmt.Errorf("insert state change: %w", err)
-			}
-		}
-		for i := range c.Messages {
-			if err := db.insertMessage(ctx, tx, conv, &c.Messages[i]); err != nil {
-				return err
-			}
-		}
-		if err := markHandled(ctx, tx, conv.ID, c.Handled); err != nil {
-			return err
-		}
-		for i := range c.Outbox {
-			if err := db.insertOutbox(ctx, tx, conv.ID, c.Messages, &c.Outbox[i]); err != nil {
-				return err
-			}
-		}
-		if h := c.Handoff; h != nil {
-			if err := db.insertHandoff(ctx, tx, conv.ID, h); err != nil {
-				return err
-			}
-		}
-		if f := c.Feedback; f != nil {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO feedback (conversation_id, message_id, faq_id, helpful, created_at)
-				VALUES (?, ?, ?, ?, ?)`, conv.ID, f.MessageID, f.FAQID, f.Helpful, db.stamp(conv.UpdatedAt)); err != nil {
-				return fmt.Errorf("insert feedback: %w", err)
-			}
-		}
-		if r := c.CSAT; r != nil {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO csat (conversation_id, score, agent, created_at) VALUES (?, ?, ?, ?)
-				ON CONFLICT (conversation_id) DO NOTHING`, conv.ID, r.Score, r.Agent, db.stamp(conv.UpdatedAt)); err != nil {
-				return fmt.Errorf("insert CSAT: %w", err)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		before.restore(c)
+	return db.committer.commit(ctx, c)
+}
+
+// applyChange writes c in tx.
+func (db *DB) applyChange(ctx context.Context, tx *sql.Tx, c *bot.Change) error {
+	conv := c.Conversation
+	if err := db.saveConversation(ctx, tx, conv); err != nil {
 		return err
 	}
-	db.notifyOutbox(c.Outbox)
+	if t := c.Transition; t != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO state_changes
+			(conversation_id, from_state, to_state, actor, reason, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+			conv.ID, t.From, t.To, t.Actor, t.Reason, db.stamp(conv.UpdatedAt)); err != nil {
+			return fmt.Errorf("insert state change: %w", err)
+		}
+	}
+	for i := range c.Messages {
+		if err := db.insertMessage(ctx, tx, conv, &c.Messages[i]); err != nil {
+			return err
+		}
+	}
+	if err := markHandled(ctx, tx, conv.ID, c.Handled); err != nil {
+		return err
+	}
+	for i := range c.Outbox {
+		if err := db.insertOutbox(ctx, tx, conv.ID, c.Messages, &c.Outbox[i]); err != nil {
+			return err
+		}
+	}
+	if h := c.Handoff; h != nil {
+		if err := db.insertHandoff(ctx, tx, conv.ID, h); err != nil {
+			return err
+		}
+	}
+	if f := c.Feedback; f != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO feedback (conversation_id, message_id, faq_id, helpful, created_at)
+			VALUES (?, ?, ?, ?, ?)`, conv.ID, f.MessageID, f.FAQID, f.Helpful, db.stamp(conv.UpdatedAt)); err != nil {
+			return fmt.Errorf("insert feedback: %w", err)
+		}
+	}
+	if r := c.CSAT; r != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO csat (conversation_id, score, agent, created_at) VALUES (?, ?, ?, ?)
+			ON CONFLICT (conversation_id) DO NOTHING`, conv.ID, r.Score, r.Agent, db.stamp(conv.UpdatedAt)); err != nil {
+			return fmt.Errorf("insert CSAT: %w", err)
+		}
+	}
 	return nil
 }
 

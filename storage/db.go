@@ -39,6 +39,7 @@ type DB struct {
 	now   func() time.Time
 
 	outboxListeners []func(target string)
+	committer       *committer
 }
 
 // Open opens (creating if needed) the SQLite database at path and migrates it
@@ -48,7 +49,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, bot.Errorf(bot.EInvalid, "database path is empty")
 	}
 	base := "file:" + (&url.URL{Path: path}).EscapedPath() +
-		"?_journal_mode=WAL&_synchronous=NORMAL&_busy_timeout=10000&_foreign_keys=on"
+		"?_journal_mode=WAL&_synchronous=NORMAL&_busy_timeout=10000&_foreign_keys=on&_stmt_cache_size=64"
 	write, err := sql.Open("sqlite3", base+"&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -78,6 +79,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	read.SetMaxOpenConns(n)
 	read.SetMaxIdleConns(n)
 	db.read = read
+	db.committer = newCommitter(db)
 	return db, nil
 }
 
@@ -94,6 +96,9 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // Close closes the database. Call it after everything using it has stopped.
 func (db *DB) Close() error {
+	if db.committer != nil {
+		db.committer.close()
+	}
 	var errs []error
 	if db.read != nil {
 		errs = append(errs, db.read.Close())

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -316,5 +317,55 @@ func TestUnhandledMessages(t *testing.T) {
 	}
 	if got, _ := db.UnhandledMessages(ctx, conv.ID, c.Messages[2].ID); len(got) != 0 {
 		t.Errorf("after marking handled: %d unhandled, want 0", len(got))
+	}
+}
+
+// Concurrent Commits share transactions; a Change that fails (a duplicate
+// external id) is rolled back alone, the others are stored.
+func TestGroupCommitIsolatesFailures(t *testing.T) {
+	db := open(t)
+	ctx := context.Background()
+	const n = 64
+	convs := make([]*bot.Conversation, n)
+	for i := range convs {
+		convs[i] = newConversation(fmt.Sprint("k", i))
+		if err := db.Commit(ctx, &bot.Change{Conversation: convs[i]}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	changes := make([]*bot.Change, n)
+	for i := range n {
+		ext := fmt.Sprint("unique-", i)
+		if i%2 == 1 {
+			ext = "same" // one of these wins, the others conflict
+		}
+		changes[i] = &bot.Change{Conversation: convs[i], Messages: []bot.Message{
+			{Role: bot.RoleBot, Text: "before"}, {Role: bot.RoleCustomer, Text: "x", ExternalID: ext}}}
+		wg.Go(func() { errs[i] = db.Commit(ctx, changes[i]) })
+	}
+	wg.Wait()
+	ok, conflicts := 0, 0
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			ok++
+		case bot.ErrorKind(err) == bot.EConflict:
+			conflicts++
+			if changes[i].Messages[0].ID != 0 {
+				t.Errorf("change %d failed but kept message id %d", i, changes[i].Messages[0].ID)
+			}
+		default:
+			t.Errorf("change %d: %v", i, err)
+		}
+	}
+	if ok != n/2+1 || conflicts != n/2-1 {
+		t.Errorf("%d stored, %d conflicts; want %d and %d", ok, conflicts, n/2+1, n/2-1)
+	}
+	var rows int
+	db.read.QueryRow(`SELECT COUNT(*) FROM messages`).Scan(&rows)
+	if rows != 2*ok {
+		t.Errorf("%d messages stored, want %d (a failed change stores nothing)", rows, 2*ok)
 	}
 }

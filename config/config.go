@@ -23,6 +23,14 @@ type Config struct {
 	Handoff  Handoff  `toml:"handoff"`
 	Slack    Slack    `toml:"slack"`
 	Discord  Discord  `toml:"discord"`
+	Admin    Admin    `toml:"admin"`
+}
+
+// Admin says who may change the FAQ from Slack and Discord.
+type Admin struct {
+	SlackUsers   []string `toml:"slack_users"`
+	SlackGroup   string   `toml:"slack_group"`
+	DiscordRoles []string `toml:"discord_roles"`
 }
 
 // Server is the HTTP server.

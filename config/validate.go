@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/mail"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/relaisbot/relais/bot"
@@ -96,6 +97,19 @@ func (c Config) Validate() Problems {
 		add("handoff.remind_after", "must not be negative")
 	}
 	p = append(p, c.Slack.validate()...)
+	for _, u := range c.Admin.SlackUsers {
+		if len(u) < 2 || (u[0] != 'U' && u[0] != 'W') || strings.ToUpper(u) != u {
+			add("admin.slack_users", "%q is not a Slack user id (like U0123456789)", u)
+		}
+	}
+	if g := c.Admin.SlackGroup; g != "" && (g[0] != 'S' || strings.ToUpper(g) != g) {
+		add("admin.slack_group", "%q is not a Slack user group id (like S0123456789)", g)
+	}
+	for _, r := range c.Admin.DiscordRoles {
+		if _, err := strconv.ParseUint(r, 10, 64); err != nil {
+			add("admin.discord_roles", "%q is not a Discord role id (digits)", r)
+		}
+	}
 	if d := c.Discord; d.Enabled() {
 		if !d.DMs && d.SupportChannel == "" {
 			add("discord.dms", "customers need a way in: enable discord.dms or set discord.support_channel")

@@ -103,22 +103,30 @@ func IsProblems(err error) bool {
 
 // Dump writes the effective configuration as TOML, secrets redacted.
 func Dump(w io.Writer, c Config) error {
-	section := ""
-	var b strings.Builder
+	// Sections in the order they first appear in Settings, each whole.
+	var sections []string
+	keys := map[string][]Setting{}
 	for _, s := range Settings {
-		sec, name, _ := strings.Cut(s.Key, ".")
-		if sec != section {
-			if section != "" {
-				b.WriteString("\n")
+		sec, _, _ := strings.Cut(s.Key, ".")
+		if _, ok := keys[sec]; !ok {
+			sections = append(sections, sec)
+		}
+		keys[sec] = append(keys[sec], s)
+	}
+	var b strings.Builder
+	for i, sec := range sections {
+		if i > 0 {
+			b.WriteString("\n")
+		}
+		fmt.Fprintf(&b, "[%s]\n", sec)
+		for _, s := range keys[sec] {
+			_, name, _ := strings.Cut(s.Key, ".")
+			value := get(&c, s.Key)
+			if s.Secret {
+				value = redact(value)
 			}
-			fmt.Fprintf(&b, "[%s]\n", sec)
-			section = sec
+			fmt.Fprintf(&b, "%s = %s\n", name, value)
 		}
-		value := get(&c, s.Key)
-		if s.Secret {
-			value = redact(value)
-		}
-		fmt.Fprintf(&b, "%s = %s\n", name, value)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

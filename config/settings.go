@@ -63,10 +63,10 @@ var Settings = []Setting{
 	{Key: "discord.dms", Env: "RELAIS_DISCORD_DMS", Help: "customers may write to the bot by direct message"},
 	{Key: "discord.support_channel", Env: "RELAIS_DISCORD_SUPPORT_CHANNEL", Help: "id of a server text channel where customers write; each gets a thread of their own"},
 	{Key: "discord.private_threads", Env: "RELAIS_DISCORD_PRIVATE_THREADS", Help: "customers' threads in the support channel are private"},
+	{Key: "discord.api_base", Env: "RELAIS_DISCORD_API_BASE", Help: "Discord's base URL (for proxies and tests)"},
 	{Key: "admin.slack_users", Env: "RELAIS_ADMIN_SLACK_USERS", Help: "Slack user ids (U…) allowed to change the FAQ with /faq"},
 	{Key: "admin.slack_group", Env: "RELAIS_ADMIN_SLACK_GROUP", Help: "Slack user group id (S…) whose members may change the FAQ"},
 	{Key: "admin.discord_roles", Env: "RELAIS_ADMIN_DISCORD_ROLES", Help: "Discord role ids whose members may change the FAQ with /faq"},
-	{Key: "discord.api_base", Env: "RELAIS_DISCORD_API_BASE", Help: "Discord's base URL (for proxies and tests)"},
 }
 
 // lookup returns the setting for key.

@@ -40,6 +40,12 @@ func serve(ctx context.Context, cfg config.Config, stdout io.Writer, logger *slo
 		DefaultLang:     cfg.DefaultLang(),
 		ShopName:        cfg.Shop.Name,
 		PublicURL:       cfg.Server.PublicURL,
+		// In the configuration 0 means no limit; in Options, a negative value.
+		ConnectionsPerIP:      noLimit(cfg.Widget.ConnectionsPerIP),
+		NewConversationsPerIP: noLimit(cfg.Widget.NewConversationsPerIP),
+		MessagesPerMinute:     noLimit(cfg.Widget.MessagesPerMinute),
+		ClientIPHeader:        cfg.Widget.ClientIPHeader,
+		IdentitySecret:        []byte(cfg.Widget.IdentitySecret),
 		OnDelivered: func(ctx context.Context, msg bot.Message) {
 			m.relayed(msg)
 			agents.Delivered(ctx, msg)
@@ -223,4 +229,13 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(v)
+}
+
+// noLimit maps a configured limit, where 0 means none, to the widget's
+// options, where 0 takes the default and a negative value means none.
+func noLimit(n int) int {
+	if n == 0 {
+		return -1
+	}
+	return n
 }

@@ -85,6 +85,7 @@ func TestTextsComplete(t *testing.T) {
 		"Fallback": {en.Fallback, fr.Fallback}, "TalkToHuman": {en.TalkToHuman, fr.TalkToHuman},
 		"NoHumanNow": {en.NoHumanNow, fr.NoHumanNow}, "TooLong": {en.TooLong, fr.TooLong}, "Empty": {en.Empty, fr.Empty},
 		"RateLimited": {en.RateLimited, fr.RateLimited}, "InternalFailure": {en.InternalFailure, fr.InternalFailure}, "NotAnswered": {en.NotAnswered, fr.NotAnswered},
+		"TooManyConns": {en.TooManyConns, fr.TooManyConns}, "TooManyConvs": {en.TooManyConvs, fr.TooManyConvs},
 		"CSATThanks": {en.CSATThanks, fr.CSATThanks},
 	}
 	for k := range en.SmallTalk {

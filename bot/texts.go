@@ -25,6 +25,8 @@ type Texts struct {
 	TooLong         string
 	Empty           string
 	RateLimited     string
+	TooManyConns    string // too many chat windows open from the same network
+	TooManyConvs    string // too many new conversations from the same network
 	InternalFailure string // the message could not be stored
 	NotAnswered     string // the message is stored but could not be answered
 	CSATThanks      string
@@ -51,6 +53,8 @@ var texts = map[Lang]Texts{
 		TooLong:         "Your message is too long for me (%d characters at most). Could you shorten it or split it?",
 		Empty:           "Your message is empty.",
 		RateLimited:     "You're sending messages a little fast. Please wait a moment before sending the next one.",
+		TooManyConns:    "Too many chat windows are open from your network right now. Please close one, or try again in a few minutes.",
+		TooManyConvs:    "Many conversations have been started from your network recently. Please try again a little later, or write to us by email.",
 		InternalFailure: "Sorry, something went wrong on our side and your message was not sent. Please try again in a moment.",
 		NotAnswered:     "Your message is saved, but something went wrong while answering it. Please try again in a moment.",
 		CSATThanks:      "Thank you for your rating!",
@@ -74,6 +78,8 @@ var texts = map[Lang]Texts{
 		TooLong:         "Votre message est trop long pour moi (%d caractères au maximum). Pouvez-vous le raccourcir ou le découper ?",
 		Empty:           "Votre message est vide.",
 		RateLimited:     "Vous envoyez des messages un peu vite. Merci de patienter un instant avant le suivant.",
+		TooManyConns:    "Trop de fenêtres de discussion sont ouvertes depuis votre réseau. Fermez-en une, ou réessayez dans quelques minutes.",
+		TooManyConvs:    "Beaucoup de conversations ont été ouvertes depuis votre réseau récemment. Réessayez un peu plus tard, ou écrivez-nous par e-mail.",
 		InternalFailure: "Désolé, un problème est survenu de notre côté et votre message n'a pas été envoyé. Réessayez dans un instant.",
 		NotAnswered:     "Votre message est enregistré, mais un problème est survenu en y répondant. Réessayez dans un instant.",
 		CSATThanks:      "Merci pour votre note !",

@@ -80,8 +80,13 @@ type FAQ struct {
 
 // Widget is the storefront chat widget.
 type Widget struct {
-	AllowedOrigins   []string `toml:"allowed_origins"`
-	MaxMessageLength int      `toml:"max_message_length"`
+	AllowedOrigins        []string `toml:"allowed_origins"`
+	MaxMessageLength      int      `toml:"max_message_length"`
+	ConnectionsPerIP      int      `toml:"connections_per_ip"`
+	NewConversationsPerIP int      `toml:"new_conversations_per_ip"`
+	MessagesPerMinute     int      `toml:"messages_per_minute"`
+	ClientIPHeader        string   `toml:"client_ip_header"`
+	IdentitySecret        string   `toml:"identity_secret"`
 }
 
 // Handoff is the hand-over to humans.
@@ -144,6 +149,7 @@ func Default() Config {
 		FAQ:   FAQ{AnswerThreshold: 0.8, ClarifyThreshold: 0.5},
 		Widget: Widget{
 			MaxMessageLength: 2000,
+			ConnectionsPerIP: 20, NewConversationsPerIP: 30, MessagesPerMinute: 30,
 		},
 		Handoff: Handoff{ReopenWindow: 24 * time.Hour, ExpectedWait: 15 * time.Minute, MinExpectedWait: 2 * time.Minute,
 			RemindAfter: 10 * time.Minute, FrustrationThreshold: 0.5},

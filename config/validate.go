@@ -76,6 +76,18 @@ func (c Config) Validate() Problems {
 	if n := c.Widget.MaxMessageLength; n < 1 || n > 20000 {
 		add("widget.max_message_length", "%d must be between 1 and 20000", n)
 	}
+	for key, n := range map[string]int{"widget.connections_per_ip": c.Widget.ConnectionsPerIP,
+		"widget.new_conversations_per_ip": c.Widget.NewConversationsPerIP, "widget.messages_per_minute": c.Widget.MessagesPerMinute} {
+		if n < 0 {
+			add(key, "%d must not be negative (0 = no limit)", n)
+		}
+	}
+	if h := c.Widget.ClientIPHeader; h != "" && strings.ContainsAny(h, " :\t") {
+		add("widget.client_ip_header", "%q is not a header name", h)
+	}
+	if s := c.Widget.IdentitySecret; s != "" && len(s) < 16 {
+		add("widget.identity_secret", "too short: use at least 16 random characters (e.g. openssl rand -hex 32)")
+	}
 	for _, o := range c.Widget.AllowedOrigins {
 		if strings.Contains(o, "://") {
 			add("widget.allowed_origins", "%q: give a host pattern without the scheme (e.g. shop.example.com, *.shop.example.com)", o)

@@ -64,6 +64,10 @@ type client struct {
 
 	skipThrough int64 // message ids up to this one were in the welcome; set before the writer starts
 
+	ip               string // the customer's address, for the abuse limits
+	identityRejected bool   // the hello's identity was refused: the customer is anonymous
+	hasConversation  bool   // the customer has a conversation: a message creates none (worker only)
+
 	langMu sync.Mutex
 	lang   bot.Lang // language of the customer's texts and errors
 
@@ -154,6 +158,7 @@ func (h *Handler) serveWS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	ip := h.clientIP(r)
 	// A hijacked connection keeps the http.Server's deadlines; ours replace them.
 	rc := http.NewResponseController(w)
 	_ = rc.SetReadDeadline(time.Time{})
@@ -172,18 +177,28 @@ func (h *Handler) serveWS(w http.ResponseWriter, r *http.Request) {
 	// goroutine with a small stack serves the WebSocket for its lifetime.
 	go func() {
 		defer h.conns.Done()
-		h.serveConn(conn)
+		h.serveConn(conn, ip)
 	}()
 }
 
-// serveConn serves an accepted WebSocket until it closes.
-func (h *Handler) serveConn(conn *websocket.Conn) {
+// serveConn serves an accepted WebSocket from ip until it closes.
+func (h *Handler) serveConn(conn *websocket.Conn, ip string) {
 	hello, ok := h.readHello(conn)
 	if !ok {
 		conn.CloseNow()
 		return
 	}
-	c, token := h.newClient(conn, hello)
+	if !h.ipConns.add(ip, h.opts.ConnectionsPerIP) {
+		// Say so in the customer's language, then close.
+		lang := parseLang(hello.Lang).Or(h.opts.DefaultLang)
+		msg, _ := json.Marshal(errorFrame{Type: typeError, Code: codeRateLimited, Message: h.engine.Texts(lang).TooManyConns})
+		_ = h.write(conn, msg)
+		conn.Close(websocket.StatusTryAgainLater, "too many connections")
+		h.logger.Info("widget: too many connections from one address")
+		return
+	}
+	defer h.ipConns.done(ip)
+	c, token := h.newClient(conn, hello, ip)
 	defer c.finish(errGone)
 	h.hub.add(c) // before loading the history, so nothing published meanwhile is missed
 	defer h.hub.remove(c)
@@ -203,14 +218,25 @@ func (h *Handler) serveConn(conn *websocket.Conn) {
 
 // newClient returns the connection's client and the customer's token: the
 // one in hello, or a new one if it is missing or malformed.
-func (h *Handler) newClient(conn *websocket.Conn, hello inFrame) (*client, string) {
+func (h *Handler) newClient(conn *websocket.Conn, hello inFrame, ip string) (*client, string) {
 	tok := hello.Token
 	if !validToken(tok) {
 		tok = newToken()
 	}
+	key := customerKey(tok)
+	rejected := false
+	if id := hello.Identity; id != nil {
+		if id.verify(h.opts.IdentitySecret, time.Now()) {
+			key = IdentityKey(id.ID) // the shop vouches: the same conversation on every device
+		} else {
+			rejected = true
+			h.logger.Info("widget: identity rejected (bad signature, expired, or no identity secret configured)")
+		}
+	}
 	ctx, cancel := context.WithCancelCause(h.ctx)
 	c := &client{
-		h: h, conn: conn, key: customerKey(tok), lang: parseLang(hello.Lang).Or(h.opts.DefaultLang),
+		h: h, conn: conn, key: key, ip: ip, identityRejected: rejected,
+		lang:   parseLang(hello.Lang).Or(h.opts.DefaultLang),
 		ctx:    ctx,
 		cancel: cancel,
 		tokens: float64(h.opts.RateBurst),
@@ -263,6 +289,10 @@ func (h *Handler) greet(c *client, token string, after int64) bool {
 	c.welcomed = true
 	c.startWriter()
 	c.mu.Unlock()
+	if c.identityRejected {
+		c.enqueueJSON(errorFrame{Type: typeError, Code: codeIdentityRejected,
+			Message: "identity not accepted (bad signature, expired, or identity verification not configured): continuing anonymously"})
+	}
 	for i := range replayed {
 		h.delivered(&replayed[i])
 	}
@@ -286,6 +316,7 @@ func (h *Handler) welcome(c *client, token string, after int64) ([]byte, []bot.M
 	case bot.ErrorKind(err) != bot.ENotFound:
 		return nil, nil, err
 	}
+	c.hasConversation = err == nil
 	c.setLanguage(lang)
 	c.skipThrough = max(after, 0)
 	if len(msgs) > 0 {

@@ -338,13 +338,13 @@ func TestOptionsDefaults(t *testing.T) {
 		{Options{}, Options{MaxMessageRunes: 2000, DefaultLang: bot.LangEN, ReadLimit: 64 << 10,
 			WriteTimeout: 10 * time.Second, PingInterval: 30 * time.Second, PongTimeout: 10 * time.Second,
 			HelloTimeout: 10 * time.Second, SendBuffer: 64, HistoryLimit: 200, ProcessTimeout: time.Minute,
-			RateBurst: 10, RateEvery: time.Second}},
+			RateBurst: 10, RateEvery: time.Second, ConnectionsPerIP: 20, NewConversationsPerIP: 30, MessagesPerMinute: 30}},
 		// The read limit always fits the longest message, even fully escaped.
 		{Options{MaxMessageRunes: 10000, ReadLimit: 1000, DefaultLang: bot.LangFR}, Options{MaxMessageRunes: 10000,
 			DefaultLang: bot.LangFR, ReadLimit: 10000*12 + 4096,
 			WriteTimeout: 10 * time.Second, PingInterval: 30 * time.Second, PongTimeout: 10 * time.Second,
 			HelloTimeout: 10 * time.Second, SendBuffer: 64, HistoryLimit: 200, ProcessTimeout: time.Minute,
-			RateBurst: 10, RateEvery: time.Second}},
+			RateBurst: 10, RateEvery: time.Second, ConnectionsPerIP: 20, NewConversationsPerIP: 30, MessagesPerMinute: 30}},
 	}
 	for _, tt := range tests {
 		if diff := cmp.Diff(tt.want, tt.in.withDefaults()); diff != "" {

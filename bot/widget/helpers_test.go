@@ -235,3 +235,15 @@ func eventually(t *testing.T, what string, cond func() bool) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// answer reads frames until the ack or error for clientID and returns it,
+// skipping the echo, greetings and typing indicators in between.
+func (c *wsClient) answer(clientID string) frame {
+	c.t.Helper()
+	for {
+		f := c.read()
+		if (f.Type == "ack" || f.Type == "error") && f.ClientID == clientID {
+			return f
+		}
+	}
+}

@@ -113,7 +113,7 @@ func (c *client) receive(f inFrame) {
 		c.sendError(codeBadRequest, "")
 	case !validPayload(f.Payload):
 		c.sendError(codeBadRequest, f.ClientID)
-	case !c.allow():
+	case !c.allow() || !c.h.perMinute.allow(c.key, time.Now()):
 		c.sendError(codeRateLimited, f.ClientID)
 	default:
 		c.mu.Lock()
@@ -172,6 +172,12 @@ func (c *client) handle(f inFrame) {
 	h := c.h
 	ctx, cancel := context.WithTimeout(h.work, h.opts.ProcessTimeout)
 	defer cancel()
+	if !c.hasConversation && !h.newConvs.allow(c.ip, time.Now()) {
+		h.logger.Info("widget: too many new conversations from one address")
+		c.enqueueJSON(errorFrame{Type: typeError, Code: codeRateLimited, ClientID: f.ClientID,
+			Message: h.engine.Texts(c.language()).TooManyConvs})
+		return
+	}
 	r, err := h.engine.Accept(ctx, bot.Inbound{
 		Channel: bot.ChannelWidget, CustomerKey: c.key,
 		ExternalID: externalID(c.key, f.ClientID),
@@ -184,6 +190,7 @@ func (c *client) handle(f inFrame) {
 		c.fail("accept", err, f, r.Conversation.ID)
 		return
 	}
+	c.hasConversation = true
 	c.setLanguage(r.Conversation.Lang)
 	c.enqueueJSON(ackFrame{Type: typeAck, ClientID: f.ClientID, ID: r.Message.ID})
 	if r.Handled {

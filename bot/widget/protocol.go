@@ -29,6 +29,10 @@ const (
 	codeRateLimited = "rate_limited"
 	codeBadRequest  = "bad_request"
 	codeInternal    = "internal"
+	// codeIdentityRejected: the hello's identity is not validly signed (or
+	// expired); the customer continues anonymously. For the shop's
+	// developers: widgets should not show it.
+	codeIdentityRejected = "identity_rejected"
 )
 
 // Bounds on client-supplied identifiers.
@@ -47,6 +51,8 @@ type inFrame struct {
 	ClientID string `json:"client_id"`
 	Text     string `json:"text"`
 	Payload  string `json:"payload"`
+	// Identity, in a hello: the shop's signed customer id (optional).
+	Identity *Identity `json:"identity,omitempty"`
 }
 
 type welcomeFrame struct {

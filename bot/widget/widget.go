@@ -78,6 +78,19 @@ type Options struct {
 	// Defaults 10 and 1s.
 	RateBurst int
 	RateEvery time.Duration
+
+	// Abuse limits, each answered with a polite notice in the customer's
+	// language; 0 takes the default, a negative value disables the limit.
+	ConnectionsPerIP      int // open WebSockets per client address. Default 20.
+	NewConversationsPerIP int // new conversations per client address per hour. Default 30.
+	MessagesPerMinute     int // messages per customer (all tabs) per minute. Default 30.
+	// ClientIPHeader is the header carrying the customer's address when Relais
+	// is behind a reverse proxy (e.g. X-Forwarded-For); empty: the peer address.
+	ClientIPHeader string
+	// IdentitySecret, if set, lets the shop vouch for logged-in customers:
+	// a hello with an Identity signed with it finds the customer's
+	// conversation on any device.
+	IdentitySecret []byte
 }
 
 func (o Options) withDefaults() Options {
@@ -105,6 +118,15 @@ func (o Options) withDefaults() Options {
 	def(&o.ProcessTimeout, 60*time.Second)
 	defInt(&o.RateBurst, 10)
 	def(&o.RateEvery, time.Second)
+	// Limits: 0 takes the default, negative disables.
+	defLimit := func(n *int, v int) {
+		if *n == 0 {
+			*n = v
+		}
+	}
+	defLimit(&o.ConnectionsPerIP, 20)
+	defLimit(&o.NewConversationsPerIP, 30)
+	defLimit(&o.MessagesPerMinute, 30)
 	return o
 }
 
@@ -124,6 +146,10 @@ type Handler struct {
 	work     context.Context         // messages being stored and answered; outlives ctx until Close's deadline
 	stopWork context.CancelFunc
 	pinger   chan struct{} // closed when the ping loop has ended
+
+	ipConns   connCounter    // open WebSockets per client address
+	newConvs  *windowLimiter // new conversations per client address per hour
+	perMinute *windowLimiter // messages per customer per minute
 }
 
 var _ bot.Publisher = (*Handler)(nil)
@@ -140,8 +166,11 @@ func New(engine Engine, opts Options, logger *slog.Logger) *Handler {
 		engine: engine, opts: opts.withDefaults(), logger: logger,
 		hub: hub{clients: make(map[string]map[*client]struct{})},
 		ctx: ctx, shutdown: cancel, work: work, stopWork: stopWork,
-		pinger: make(chan struct{}),
+		pinger:  make(chan struct{}),
+		ipConns: connCounter{n: make(map[string]int)},
 	}
+	h.newConvs = newWindowLimiter(h.opts.NewConversationsPerIP, time.Hour)
+	h.perMinute = newWindowLimiter(h.opts.MessagesPerMinute, time.Minute)
 	go func() { h.pingLoop(); close(h.pinger) }()
 	return h
 }

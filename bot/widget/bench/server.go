@@ -41,6 +41,8 @@ func startServer(ctx context.Context, relais, cpus, dir string, env []string) (*
 		"RELAIS_DB="+dir+"/relais.db",
 		"RELAIS_LOG_LEVEL=warn",
 		"RELAIS_HOURS_SCHEDULE=[]",
+		// One machine plays thousands of customers from one address.
+		"RELAIS_WIDGET_CONNECTIONS_PER_IP=0", "RELAIS_WIDGET_NEW_CONVERSATIONS_PER_IP=0", "RELAIS_WIDGET_MESSAGES_PER_MINUTE=0",
 	)
 	cmd.Env = append(cmd.Env, env...)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr

@@ -1,6 +1,8 @@
 /* Relais chat widget — https://github.com/relaisbot/relais
  * Install: <script src="https://RELAIS_HOST/widget.js" async></script>
  * Options: data-lang (fr|en), data-title, data-color (#rgb or #rrggbb), data-position (right|left).
+ * Logged-in customers: data-customer-id, data-customer-expires, data-customer-signature, signed by the
+ * shop's server (README, "Verified customers"): the same conversation on every device.
  * Wire protocol: the README, "Widget protocol". Text from the server is only ever set with textContent. */
 (function () {
   'use strict';
@@ -32,6 +34,8 @@
       retry: 'Réessayer', notSent: 'Non envoyé.', hint: 'Entrée envoie, Maj+Entrée ajoute une ligne.'
     }
   };
+  var IDENTITY = opt.customerId && opt.customerSignature ?
+    { id: opt.customerId, expires: Number(opt.customerExpires) || 0, signature: opt.customerSignature } : undefined;
   function pickLang(s) { return /^fr\b/i.test(s || '') ? 'fr' : /^en\b/i.test(s || '') ? 'en' : ''; }
   var LANG = pickLang(opt.lang) || pickLang(document.documentElement.lang) || pickLang(navigator.language) || 'en';
   var S = STRINGS[LANG];
@@ -363,6 +367,7 @@ textarea[aria-invalid="true"] { border: 2px solid #b00020; }
         break;
       case 'typing': setTyping(!!f.on); break;
       case 'error':
+        if (f.code === 'identity_rejected') { if (window.console) console.warn('Relais: ' + f.message); break; }
         var target = f.client_id && byClient.get(f.client_id);
         var permanent = /^(too_long|invalid|bad_request)$/.test(f.code);
         if (f.client_id && permanent) dropPending(f.client_id);
@@ -380,7 +385,7 @@ textarea[aria-invalid="true"] { border: 2px solid #b00020; }
     var s;
     try { s = new WebSocket(WS_URL); } catch (e) { return retry(); }
     ws = s; welcomed = false;
-    s.onopen = function () { s.send(JSON.stringify({ type: 'hello', token: token, lang: LANG, after: lastId })); };
+    s.onopen = function () { s.send(JSON.stringify({ type: 'hello', token: token, lang: LANG, after: lastId, identity: IDENTITY })); };
     s.onmessage = function (e) {
       if (ws !== s) return;
       try { var f = JSON.parse(e.data); } catch (err) { return; }

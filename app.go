@@ -21,6 +21,7 @@ type app struct {
 	faq       *faq.Service
 	engine    *bot.Engine
 	escalator *handoff.Escalator
+	privacy   *bot.Privacy
 	hours     bot.Hours
 }
 
@@ -61,7 +62,8 @@ func newApp(ctx context.Context, cfg config.Config, logger *slog.Logger, observe
 		DurableChannels: durableChannels(cfg),
 	}, db, faqs, handoff.NewPolicy(cfg.Handoff.FrustrationThreshold), escalator, logger.With("component", "engine"))
 	phase("engine built")
-	return &app{cfg: cfg, logger: logger, db: db, faq: faqs, engine: engine, escalator: escalator, hours: hours}, nil
+	privacy := bot.NewPrivacy(db, engine, logger.With("component", "privacy"))
+	return &app{cfg: cfg, logger: logger, db: db, faq: faqs, engine: engine, escalator: escalator, privacy: privacy, hours: hours}, nil
 }
 
 func (a *app) close() error { return a.db.Close() }

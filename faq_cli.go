@@ -101,7 +101,7 @@ func runFAQ(ctx context.Context, cfg config.Config, args []string, stdin io.Read
 		return usageErr("%s takes the entry's fields as arguments, one line each, e.g.\n"+
 			`  relais faq %s %s %s "Q: …" "A: …"`, cmd.Verb, cmd.Verb, cmd.ID, cmd.Lang)
 	case r.File != nil:
-		if err := writeOutput(file, r.File.Content, stdout); err != nil {
+		if err := writeOutput(file, r.File.Content, 0o644, stdout); err != nil {
 			return fmt.Errorf("faq export: %w", err)
 		}
 		if file != "" && file != "-" {
@@ -166,7 +166,7 @@ func readInput(name string, stdin io.Reader) ([]byte, error) {
 // writeOutput writes data to the file name, or to stdout for "" and "-". A
 // file is replaced atomically: an interrupted export never leaves half a
 // file behind.
-func writeOutput(name string, data []byte, stdout io.Writer) error {
+func writeOutput(name string, data []byte, perm os.FileMode, stdout io.Writer) error {
 	if name == "" || name == "-" {
 		_, err := stdout.Write(data)
 		return err
@@ -176,7 +176,7 @@ func writeOutput(name string, data []byte, stdout io.Writer) error {
 		return err
 	}
 	_, err = tmp.Write(data)
-	err = errors.Join(err, tmp.Chmod(0o644), tmp.Close())
+	err = errors.Join(err, tmp.Chmod(perm), tmp.Close())
 	if err == nil {
 		err = os.Rename(tmp.Name(), name)
 	}

@@ -58,6 +58,7 @@ Usage:
   relais config [flags]          print the effective configuration (secrets redacted)
   relais report [flags]          print service-quality figures (bot resolution, hand-overs, waits, CSAT…)
   relais faq list|show|export|import|…   manage the FAQ in the database (relais faq help)
+  relais customer export|erase CUSTOMER  a customer's data: export it, or erase it (relais customer help)
   relais version                 print the version
   relais help                    print this help
 
@@ -89,7 +90,7 @@ func runWithInput(ctx context.Context, args []string, getenv func(string) string
 	cmd := "serve"
 	if len(args) > 0 {
 		switch args[0] {
-		case "serve", "try", "config", "report", "faq", "version", "help":
+		case "serve", "try", "config", "report", "faq", "customer", "version", "help":
 			cmd, args = args[0], args[1:]
 		case "-h", "-help", "--help":
 			fmt.Fprint(stdout, usage)
@@ -115,7 +116,10 @@ func runWithInput(ctx context.Context, args []string, getenv func(string) string
 	}
 	var tryOpts tryOptions
 	var reportOpts reportOptions
+	var eraseYes bool
 	switch cmd {
+	case "customer":
+		fs.BoolVar(&eraseYes, "yes", false, "")
 	case "try":
 		fs.StringVar(&tryOpts.lang, "lang", "auto", "")
 		fs.BoolVar(&tryOpts.json, "json", false, "")
@@ -150,6 +154,8 @@ func runWithInput(ctx context.Context, args []string, getenv func(string) string
 		return config.Dump(stdout, cfg)
 	case "faq":
 		return runFAQ(ctx, cfg, positional, stdin, stdout, stderr, logger)
+	case "customer":
+		return runCustomer(ctx, cfg, positional, eraseYes, stdin, stdout, stderr, logger)
 	case "report":
 		if len(positional) > 0 {
 			fmt.Fprintf(stderr, "relais report: unexpected argument %q\n\n%s", positional[0], usage)

@@ -107,6 +107,9 @@ func serve(ctx context.Context, cfg config.Config, stdout io.Writer, logger *slo
 	var background sync.WaitGroup
 	bgCtx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
 	background.Go(func() { answerPending(bgCtx, a, logger) })
+	background.Go(func() {
+		runPrivacy(bgCtx, a.db, a.privacy, a.engine, cfg.Privacy.RetentionDays, logger.With("component", "privacy"))
+	})
 	if dc != nil {
 		dc.run(bgCtx, &background)
 	}

@@ -223,6 +223,11 @@ func (e *Engine) commit(ctx context.Context, c *Change) error {
 	if err := e.store.Commit(ctx, c); err != nil {
 		if !created {
 			e.cache.forget(c.Conversation.ID)
+			if ErrorKind(err) == ENotFound {
+				// Erased by another process since it was cached: a conflict,
+				// which callers resolve by reading the database again.
+				return Errorf(EConflict, "conversation %d was erased meanwhile", c.Conversation.ID)
+			}
 		}
 		return err
 	}

@@ -24,6 +24,12 @@ type Config struct {
 	Slack    Slack    `toml:"slack"`
 	Discord  Discord  `toml:"discord"`
 	Admin    Admin    `toml:"admin"`
+	Privacy  Privacy  `toml:"privacy"`
+}
+
+// Privacy is how long customers' data is kept.
+type Privacy struct {
+	RetentionDays int `toml:"retention_days"`
 }
 
 // Admin says who may change the FAQ from Slack and Discord.

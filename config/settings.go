@@ -72,6 +72,7 @@ var Settings = []Setting{
 	{Key: "admin.slack_users", Env: "RELAIS_ADMIN_SLACK_USERS", Help: "Slack user ids (U…) allowed to change the FAQ with /faq"},
 	{Key: "admin.slack_group", Env: "RELAIS_ADMIN_SLACK_GROUP", Help: "Slack user group id (S…) whose members may change the FAQ"},
 	{Key: "admin.discord_roles", Env: "RELAIS_ADMIN_DISCORD_ROLES", Help: "Discord role ids whose members may change the FAQ with /faq"},
+	{Key: "privacy.retention_days", Env: "RELAIS_PRIVACY_RETENTION_DAYS", Help: "conversations without activity for this many days are deleted, with their messages, ratings and Slack/Discord copies (checked hourly); 0 = kept until erased"},
 }
 
 // lookup returns the setting for key.

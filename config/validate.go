@@ -88,6 +88,9 @@ func (c Config) Validate() Problems {
 	if s := c.Widget.IdentitySecret; s != "" && len(s) < 16 {
 		add("widget.identity_secret", "too short: use at least 16 random characters (e.g. openssl rand -hex 32)")
 	}
+	if n := c.Privacy.RetentionDays; n < 0 {
+		add("privacy.retention_days", "%d must not be negative (0 = keep until erased)", n)
+	}
 	for _, o := range c.Widget.AllowedOrigins {
 		if strings.Contains(o, "://") {
 			add("widget.allowed_origins", "%q: give a host pattern without the scheme (e.g. shop.example.com, *.shop.example.com)", o)

@@ -134,8 +134,8 @@ func (s changeIDs) restore(c *bot.Change) {
 func (db *DB) saveConversation(ctx context.Context, tx *sql.Tx, c *bot.Conversation) error {
 	if c.ID == 0 {
 		res, err := tx.ExecContext(ctx, `INSERT INTO conversations
-			(channel, customer_key, customer_name, lang, state, agent, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			(id, channel, customer_key, customer_name, lang, state, agent, created_at, updated_at)
+			VALUES (`+nextID("conversations")+`, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			c.Channel, c.CustomerKey, c.CustomerName, c.Lang, c.State, c.Agent, db.stamp(c.CreatedAt), db.stamp(c.UpdatedAt))
 		if err != nil {
 			return fmt.Errorf("insert conversation: %w", err)
@@ -176,9 +176,9 @@ func (db *DB) insertMessage(ctx context.Context, tx *sql.Tx, conv *bot.Conversat
 		m.CreatedAt = db.now().UTC()
 	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO messages
-		(conversation_id, channel, role, author, text, payload, external_id, quick_replies, reply_to, handled,
+		(id, conversation_id, channel, role, author, text, payload, external_id, quick_replies, reply_to, handled,
 		 action, faq_id, confidence, lang, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (`+nextID("messages")+`, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		conv.ID, conv.Channel, m.Role, m.Author, m.Text, m.Payload, nullString(m.ExternalID), nullBytes(quick),
 		nullInt(m.ReplyTo), m.Handled, m.Action, m.FAQID, m.Confidence, m.Lang, db.stamp(m.CreatedAt))
 	if err != nil {
@@ -189,6 +189,13 @@ func (db *DB) insertMessage(ctx context.Context, tx *sql.Tx, conv *bot.Conversat
 	}
 	m.ID, err = res.LastInsertId()
 	return err
+}
+
+// nextID is the SQL expression of the next id of table: above every row and
+// above every erased one (id_floors), so that no id is ever reused.
+func nextID(table string) string {
+	return `(SELECT MAX(n) + 1 FROM (SELECT COALESCE(MAX(id), 0) AS n FROM ` + table +
+		` UNION ALL SELECT floor FROM id_floors WHERE name = '` + table + `'))`
 }
 
 func markHandled(ctx context.Context, tx *sql.Tx, conversationID int64, ids []int64) error {

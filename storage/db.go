@@ -50,7 +50,8 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	}
 	base := "file:" + (&url.URL{Path: path}).EscapedPath() +
 		"?_journal_mode=WAL&_synchronous=NORMAL&_busy_timeout=10000&_foreign_keys=on&_stmt_cache_size=64"
-	write, err := sql.Open("sqlite3", base+"&_txlock=immediate")
+	// secure_delete: erased customer data is overwritten, not left in free pages.
+	write, err := sql.Open("sqlite3", base+"&_txlock=immediate&_secure_delete=on")
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}

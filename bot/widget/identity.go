@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"strconv"
 	"time"
+
+	"github.com/relaisbot/relais/bot"
 )
 
 // Identity is a customer the shop vouches for: the shop's server signs the
@@ -43,7 +45,4 @@ func (i Identity) verify(secret []byte, now time.Time) bool {
 
 // IdentityKey is the customer key of a verified identity: the conversation
 // belongs to the shop's customer id, whatever device or token is used.
-func IdentityKey(id string) string {
-	sum := sha256.Sum256([]byte("relais-customer-id\x00" + id))
-	return "id:" + hex.EncodeToString(sum[:])
-}
+func IdentityKey(id string) string { return bot.WidgetIdentityKey(id) }

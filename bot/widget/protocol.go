@@ -2,9 +2,7 @@ package widget
 
 import (
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -139,12 +137,9 @@ func validToken(tok string) bool {
 	return err == nil && len(b) == tokenBytes && base64.RawURLEncoding.EncodeToString(b) == tok
 }
 
-// customerKey is the identity stored for a token: its SHA-256, in hex. The
-// token itself is never stored or logged.
-func customerKey(tok string) string {
-	sum := sha256.Sum256([]byte(tok))
-	return hex.EncodeToString(sum[:])
-}
+// customerKey is the identity stored for a token: its SHA-256, in hex (see
+// bot.WidgetTokenKey).
+func customerKey(tok string) string { return bot.WidgetTokenKey(tok) }
 
 // externalID scopes a client message id to its customer, so that one
 // customer's ids can never collide with (or reveal) another's.

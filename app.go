@@ -21,6 +21,7 @@ type app struct {
 	faq       *faq.Service
 	engine    *bot.Engine
 	escalator *handoff.Escalator
+	llm       *llm // optional language model; nil when off
 	privacy   *bot.Privacy
 	hours     bot.Hours
 }
@@ -43,6 +44,14 @@ func newApp(ctx context.Context, cfg config.Config, logger *slog.Logger, observe
 	faqs := faq.NewService(db, facts, faq.Options{
 		AnswerThreshold: cfg.FAQ.AnswerThreshold, ClarifyThreshold: cfg.FAQ.ClarifyThreshold,
 	}, logger.With("component", "faq"))
+	lm, err := newLLM(ctx, cfg.OpenAI, db, logger.With("component", "openai"))
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	if lm != nil {
+		faqs.SetAssist(lm.faqAssist(db))
+	}
 	if err := faqs.Load(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("load FAQ: %w", err)
@@ -60,13 +69,16 @@ func newApp(ctx context.Context, cfg config.Config, logger *slog.Logger, observe
 		ReopenWindow:    cfg.Handoff.ReopenWindow,
 		Observer:        observer,
 		DurableChannels: durableChannels(cfg),
-	}, db, faqs, handoff.NewPolicy(cfg.Handoff.FrustrationThreshold), escalator, logger.With("component", "engine"))
+	}, db, faqs, lm.policy(handoff.NewPolicy(cfg.Handoff.FrustrationThreshold), logger.With("component", "handoff")), escalator, logger.With("component", "engine"))
 	phase("engine built")
 	privacy := bot.NewPrivacy(db, engine, logger.With("component", "privacy"))
-	return &app{cfg: cfg, logger: logger, db: db, faq: faqs, engine: engine, escalator: escalator, privacy: privacy, hours: hours}, nil
+	return &app{cfg: cfg, logger: logger, db: db, faq: faqs, engine: engine, escalator: escalator, privacy: privacy, hours: hours, llm: lm}, nil
 }
 
-func (a *app) close() error { return a.db.Close() }
+func (a *app) close() error {
+	a.llm.flush()
+	return a.db.Close()
+}
 
 // startPhases returns a func that logs, at debug level, how long each phase
 // of the start took.

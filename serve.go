@@ -61,6 +61,12 @@ func serve(ctx context.Context, cfg config.Config, stdout io.Writer, logger *slo
 	if err != nil {
 		return err
 	}
+	if dk != nil {
+		a.escalator.SetDeskHealth(dk.healthy) // customers handed over while Slack is down are told
+		if s := a.llm.summarizer(); s != nil {
+			dk.adapter.SetSummarizer(s, a.db, cfg.OpenAI.Timeout)
+		}
+	}
 	delivered, failed := agents.OutboxHooks()
 	dc, err := newDiscord(cfg, a.engine, a.db, m.dispatcherHooks(string(bot.ChannelDiscord), delivered, failed), logger)
 	if err != nil {
@@ -107,6 +113,8 @@ func serve(ctx context.Context, cfg config.Config, stdout io.Writer, logger *slo
 	var background sync.WaitGroup
 	bgCtx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
 	background.Go(func() { answerPending(bgCtx, a, logger) })
+	background.Go(func() { a.faq.RunSemantic(bgCtx) }) // returns at once without an embedding model
+	background.Go(func() { a.llm.run(bgCtx) })
 	background.Go(func() {
 		runPrivacy(bgCtx, a.db, a.privacy, a.engine, cfg.Privacy.RetentionDays, logger.With("component", "privacy"))
 	})
@@ -173,8 +181,13 @@ const (
 func answerPending(ctx context.Context, a *app, logger *slog.Logger) {
 	t := time.NewTicker(pendingEvery)
 	defer t.Stop()
+	// At start, every message stored before now was left unanswered by the
+	// previous run (a crash): answer them all at once rather than make their
+	// customers wait for the next sweep. (Answering is idempotent: a message
+	// being answered meanwhile is answered once.)
+	before := time.Now()
 	for {
-		msgs, err := a.db.PendingMessages(ctx, time.Now().Add(-pendingGrace), 1000)
+		msgs, err := a.db.PendingMessages(ctx, before, 1000)
 		if err != nil && ctx.Err() == nil {
 			logger.Error("cannot list unanswered messages", "err", err)
 		}
@@ -199,6 +212,7 @@ func answerPending(ctx context.Context, a *app, logger *slog.Logger) {
 			return
 		case <-t.C:
 		}
+		before = time.Now().Add(-pendingGrace)
 	}
 }
 

@@ -24,6 +24,7 @@ type Config struct {
 	Slack    Slack    `toml:"slack"`
 	Discord  Discord  `toml:"discord"`
 	Admin    Admin    `toml:"admin"`
+	OpenAI   OpenAI   `toml:"openai"`
 	Privacy  Privacy  `toml:"privacy"`
 }
 
@@ -161,5 +162,6 @@ func Default() Config {
 			RemindAfter: 10 * time.Minute, FrustrationThreshold: 0.5},
 		Slack:   Slack{Mode: "socket", APIURL: "https://slack.com/api/", Lang: "en", NoteMarker: "note:"},
 		Discord: Discord{DMs: true, PrivateThreads: true, APIBase: "https://discord.com"},
+		OpenAI:  DefaultOpenAI(),
 	}
 }

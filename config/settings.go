@@ -21,7 +21,7 @@ type Setting struct {
 
 // Settings lists every configuration key. The README's configuration table is
 // checked against it by a test.
-var Settings = []Setting{
+var Settings = append([]Setting{
 	{Key: "server.addr", Env: "RELAIS_ADDR", Flag: "addr", Help: "HTTP listen address"},
 	{Key: "server.public_url", Env: "RELAIS_PUBLIC_URL", Help: "URL customers reach Relais at (widget snippet, links); empty = derived from the request"},
 	{Key: "server.shutdown_timeout", Env: "RELAIS_SHUTDOWN_TIMEOUT", Help: "how long a graceful shutdown may take"},
@@ -73,7 +73,7 @@ var Settings = []Setting{
 	{Key: "admin.slack_group", Env: "RELAIS_ADMIN_SLACK_GROUP", Help: "Slack user group id (S…) whose members may change the FAQ"},
 	{Key: "admin.discord_roles", Env: "RELAIS_ADMIN_DISCORD_ROLES", Help: "Discord role ids whose members may change the FAQ with /faq"},
 	{Key: "privacy.retention_days", Env: "RELAIS_PRIVACY_RETENTION_DAYS", Help: "conversations without activity for this many days are deleted, with their messages, ratings and Slack/Discord copies (checked hourly); 0 = kept until erased"},
-}
+}, openAISettings...)
 
 // lookup returns the setting for key.
 func lookup(key string) (Setting, bool) {

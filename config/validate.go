@@ -112,6 +112,7 @@ func (c Config) Validate() Problems {
 		add("handoff.remind_after", "must not be negative")
 	}
 	p = append(p, c.Slack.validate()...)
+	p = append(p, c.OpenAI.validate()...)
 	for _, u := range c.Admin.SlackUsers {
 		if len(u) < 2 || (u[0] != 'U' && u[0] != 'W') || strings.ToUpper(u) != u {
 			add("admin.slack_users", "%q is not a Slack user id (like U0123456789)", u)

@@ -29,6 +29,7 @@ type Hit struct {
 	Score      float64 // ranking score: BM25 of the best phrasing plus entry-level evidence
 	Confidence float64 // calibrated probability that this entry is the right answer
 	Features   Features
+	Semantic   SemanticFeatures // set when the confidence is the hybrid one (hybrid.go)
 }
 
 // Features are what the confidence of a Hit is computed from. Coverages are

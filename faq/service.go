@@ -44,6 +44,7 @@ type Service struct {
 
 	reload sync.Mutex // serialises Load and Reload
 	index  atomic.Pointer[Index]
+	assist *assist // optional language-model help (SetAssist); nil: none
 }
 
 var _ bot.Answerer = (*Service)(nil)
@@ -91,6 +92,7 @@ func (s *Service) Reload(ctx context.Context) error {
 	ix := NewIndex(entries)
 	s.index.Store(ix)
 	s.logger.Info("FAQ index built", "entries", ix.Len(), "texts", len(entries))
+	s.assist.reindexed()
 	return nil
 }
 
@@ -110,6 +112,9 @@ func (s *Service) Match(q bot.Query) Match {
 // error.
 func (s *Service) Answer(ctx context.Context, q bot.Query) (bot.Answer, error) {
 	ix := s.index.Load()
+	if s.assist != nil {
+		return s.answerAssisted(ctx, ix, q), nil
+	}
 	return s.decide(ix, ix.Match(q.Text, q.Lang, q.Hint)), nil
 }
 

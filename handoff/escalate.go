@@ -26,6 +26,7 @@ type Escalator struct {
 	hours   bot.Hours
 	wait    WaitEstimator
 	now     func() time.Time
+	healthy func() error // nil: the desk is assumed to work
 }
 
 var _ bot.Desk = (*Escalator)(nil)
@@ -39,6 +40,15 @@ func NewEscalator(enabled bool, hours bot.Hours, wait WaitEstimator) *Escalator 
 
 // SetClock replaces the Escalator's clock (tests).
 func (e *Escalator) SetClock(now func() time.Time) { e.now = now }
+
+// SetDeskHealth tells the Escalator how to learn whether the desk works right
+// now: healthy returns nil when it does, and an error when agents cannot be
+// reached (a refused token, a lost connection). While it returns an error,
+// hand-over notices still hand over (the desk is told as soon as it is back)
+// but tell the customer honestly that an answer may take longer than usual.
+// Call it before the Escalator is used; healthy must be quick and safe for
+// concurrent use.
+func (e *Escalator) SetDeskHealth(healthy func() error) { e.healthy = healthy }
 
 // Escalate prepares the Change that hands conv to a human: the conversation
 // waits for an agent, the handoff is recorded with its reason, the desk is
@@ -92,12 +102,21 @@ func (e *Escalator) Reopen(ctx context.Context, conv bot.Conversation, in bot.Me
 }
 
 // notice is the hand-over message: an honest wait during support hours, or
-// when the team is back outside them.
+// when the team is back outside them; when the desk cannot be reached right
+// now, that an answer may take longer than usual.
 func (e *Escalator) notice(ctx context.Context, lang bot.Lang, now time.Time) string {
 	t := textsFor(lang)
+	degraded := e.healthy != nil && e.healthy() != nil
 	if !e.hours.IsOpen(now) {
+		off := t.HandoffOff
+		if degraded {
+			off = t.HandoffOffDegraded
+		}
 		back := e.hours.NextOpen(now)
-		return fill(t.HandoffOff, "{when}", e.hours.When(back, now, lang), "{hours}", e.hours.Describe(lang))
+		return fill(off, "{when}", e.hours.When(back, now, lang), "{hours}", e.hours.Describe(lang))
+	}
+	if degraded {
+		return t.HandoffDegraded
 	}
 	minutes := int(math.Ceil(e.wait.ExpectedWait(ctx).Minutes()))
 	return fill(t.Handoff, "{wait}", strconv.Itoa(max(1, minutes)))

@@ -42,6 +42,7 @@ const DefaultFrustrationThreshold = 0.5
 type Policy struct {
 	threshold float64
 	detector  *Detector
+	opinion   *secondOpinion // WithSecondOpinion; nil: the score alone decides
 }
 
 var _ bot.Policy = Policy{}
@@ -62,7 +63,7 @@ func NewPolicy(threshold float64) Policy {
 // where the bot did not know, and a frustration score at or above the
 // threshold. Score and Signals are filled in every case, so that agents and
 // `relais try` see them.
-func (p Policy) Assess(_ context.Context, t bot.Turn) bot.Assessment {
+func (p Policy) Assess(ctx context.Context, t bot.Turn) bot.Assessment {
 	d, threshold := p.detector, p.threshold
 	if d == nil {
 		d, threshold = NewDetector(), DefaultFrustrationThreshold
@@ -87,6 +88,7 @@ func (p Policy) Assess(_ context.Context, t bot.Turn) bot.Assessment {
 	case f.Score >= threshold:
 		a.Handoff, a.Reason = true, ReasonFrustration
 	}
+	p.opinion.review(ctx, &a, history, in, threshold)
 	return a
 }
 

@@ -10,16 +10,19 @@ import (
 // texts are what customers read about the hand-over, in both languages.
 // Placeholders: {name} (agent), {wait} (minutes), {when}, {hours}.
 type texts struct {
-	Handoff      string // the hand-over, during support hours
-	HandoffOff   string // the hand-over, outside support hours
-	Claimed      string
-	Resolved     string
-	BackToBot    string
-	Reopened     string // the customer wrote again soon after an agent resolved it
-	ReopenedOff  string // the same, outside support hours
-	StillWaiting string // nobody has answered yet
-	CSATLow      string // label of rating 1
-	CSATHigh     string // label of rating 5
+	Handoff    string // the hand-over, during support hours
+	HandoffOff string // the hand-over, outside support hours
+	// The same while the desk cannot be reached (an answer may take longer).
+	HandoffDegraded    string
+	HandoffOffDegraded string
+	Claimed            string
+	Resolved           string
+	BackToBot          string
+	Reopened           string // the customer wrote again soon after an agent resolved it
+	ReopenedOff        string // the same, outside support hours
+	StillWaiting       string // nobody has answered yet
+	CSATLow            string // label of rating 1
+	CSATHigh           string // label of rating 5
 }
 
 var customerTexts = map[bot.Lang]texts{
@@ -28,6 +31,12 @@ var customerTexts = map[bot.Lang]texts{
 			"Someone usually replies within {wait} minutes. You can close this page: when you come back, your conversation will be right here.",
 		HandoffOff: "I'm passing your conversation to a person from our team, with everything you've told me, so you won't have to repeat yourself. " +
 			"The team is away right now and will be back {when} (support hours: {hours}); your request will be waiting for them. You can close this page: when you come back, your conversation will be right here.",
+		HandoffDegraded: "I'm passing your conversation to a person from our team, with everything you've told me, so you won't have to repeat yourself. " +
+			"We are having a technical problem reaching the team right now, so it may take longer than usual for someone to answer; your request is saved and nothing is lost. " +
+			"You can close this page: when you come back, your conversation will be right here.",
+		HandoffOffDegraded: "I'm passing your conversation to a person from our team, with everything you've told me, so you won't have to repeat yourself. " +
+			"The team is away right now and will be back {when} (support hours: {hours}); we are also having a technical problem reaching them, so it may take longer than usual for someone to answer. " +
+			"Your request is saved and nothing is lost. You can close this page: when you come back, your conversation will be right here.",
 		Claimed:   "{name} from our team is taking care of your request.",
 		Resolved:  "{name} has marked your request as resolved. Thank you for your patience! How would you rate the help you received, from 1 (poor) to 5 (excellent)?",
 		BackToBot: "{name} has handed you back to the assistant. Ask me anything — and if you need the team again, just say so.",
@@ -44,6 +53,12 @@ var customerTexts = map[bot.Lang]texts{
 			"Une personne répond en général en moins de {wait} minutes. Vous pouvez fermer cette page : à votre retour, votre conversation sera ici.",
 		HandoffOff: "Je transmets votre conversation à une personne de notre équipe, avec tout ce que vous m'avez dit : vous n'aurez pas à vous répéter. " +
 			"L'équipe est absente pour le moment et revient {when} (horaires : {hours}) ; votre demande l'attendra. Vous pouvez fermer cette page : à votre retour, votre conversation sera ici.",
+		HandoffDegraded: "Je transmets votre conversation à une personne de notre équipe, avec tout ce que vous m'avez dit : vous n'aurez pas à vous répéter. " +
+			"Nous avons en ce moment un problème technique pour joindre l'équipe : la réponse peut prendre plus de temps que d'habitude, mais votre demande est enregistrée et rien n'est perdu. " +
+			"Vous pouvez fermer cette page : à votre retour, votre conversation sera ici.",
+		HandoffOffDegraded: "Je transmets votre conversation à une personne de notre équipe, avec tout ce que vous m'avez dit : vous n'aurez pas à vous répéter. " +
+			"L'équipe est absente pour le moment et revient {when} (horaires : {hours}) ; nous avons aussi un problème technique pour la joindre, la réponse peut donc prendre plus de temps que d'habitude. " +
+			"Votre demande est enregistrée et rien n'est perdu. Vous pouvez fermer cette page : à votre retour, votre conversation sera ici.",
 		Claimed:   "{name}, de notre équipe, prend en charge votre demande.",
 		Resolved:  "{name} a indiqué que votre demande est résolue. Merci de votre patience ! Comment noteriez-vous l'aide reçue, de 1 (mauvaise) à 5 (excellente) ?",
 		BackToBot: "{name} vous a remis entre les mains de l'assistant. Posez-moi vos questions — et si vous avez à nouveau besoin de l'équipe, dites-le simplement.",

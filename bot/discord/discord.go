@@ -17,8 +17,13 @@
 // that nothing relayed can ping anyone. A nonce per outbox item lets Discord
 // drop a repeated post after an ambiguous failure.
 //
-// Package discord imports bot and discordgo (with its gorilla/websocket); the
-// fake Discord of its tests lives in discordfake.
+// With an FAQAdmin (SetAdmin), the adapter registers the /faq application
+// command at Start and lets the members of the configured admin roles change
+// the FAQ from Discord: replies are ephemeral, add and edit open a modal,
+// export answers with the file, import takes an attached file.
+//
+// Package discord imports bot, faq (types) and discordgo (with its
+// gorilla/websocket); the fake Discord of its tests lives in discordfake.
 package discord
 
 import (
@@ -61,6 +66,9 @@ type Config struct {
 	// APIBase is Discord's base URL (default https://discord.com): every
 	// request to discord.com goes there instead (proxies, tests).
 	APIBase string
+	// AdminRoles are the ids of the roles whose members are FAQ admins
+	// (/faq); empty: nobody administers the FAQ from Discord.
+	AdminRoles []string
 }
 
 // validate fills in defaults and reports every problem, each with its setting.
@@ -79,6 +87,11 @@ func (c *Config) validate() (*url.URL, error) {
 	}
 	if c.SupportChannel != "" && !isSnowflake(c.SupportChannel) {
 		bad("discord.support_channel: %q is not a channel id: enable Developer Mode in Discord, right-click the channel, Copy Channel ID", c.SupportChannel)
+	}
+	for _, r := range c.AdminRoles {
+		if !isSnowflake(r) {
+			bad("admin.discord_roles: %q is not a role id: enable Developer Mode in Discord, right-click the role (Server Settings → Roles), Copy Role ID", r)
+		}
 	}
 	base, err := url.Parse(c.APIBase)
 	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
@@ -141,13 +154,15 @@ type Adapter struct {
 	store   Store
 	logger  *slog.Logger
 	session *discordgo.Session
+	apiHost string // the host of Config.APIBase
 	health  health
 	work    *serial // each customer's events, in order
-	// commands handles application commands by name (the admin /faq
-	// command will register here).
+	// commands handles application commands by name (SetAdmin adds /faq).
 	commands map[string]func(ctx context.Context, i *discordgo.Interaction) error
+	forms    *forms // entry forms refused, to open again
 
 	mu       sync.Mutex
+	admin    FAQAdmin      // set by SetAdmin, before Start
 	botID    string        // known after Start
 	started  bool          // Start succeeded
 	closed   bool          // Close was called
@@ -176,9 +191,10 @@ func New(cfg Config, engine Engine, store Store, logger *slog.Logger) (*Adapter,
 		logger = slog.New(slog.DiscardHandler)
 	}
 	a := &Adapter{
-		cfg: cfg, engine: engine, store: store, logger: logger,
+		cfg: cfg, engine: engine, store: store, logger: logger, apiHost: base.Host,
 		work:         newSerial(maxParallel, maxQueued),
 		commands:     map[string]func(context.Context, *discordgo.Interaction) error{},
+		forms:        newForms(),
 		progress:     map[int64]int{},
 		disconnected: make(chan struct{}, 1),
 	}

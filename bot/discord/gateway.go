@@ -46,6 +46,7 @@ func (a *Adapter) Start(ctx context.Context) error {
 	a.mu.Lock()
 	a.botID = me.ID
 	a.mu.Unlock()
+	guild := "" // where /faq is registered: the support channel's guild, else every guild
 	if id := a.cfg.SupportChannel; id != "" {
 		ch, err := a.session.Channel(id, discordgo.WithContext(ctx))
 		switch s := status(err); {
@@ -56,10 +57,12 @@ func (a *Adapter) Start(ctx context.Context) error {
 		case ch.Type != discordgo.ChannelTypeGuildText:
 			return fmt.Errorf("discord.support_channel: channel %s is not a text channel (type %d)", id, ch.Type)
 		}
+		guild = ch.GuildID
 	}
 	if err := a.open(ctx); err != nil {
 		return err
 	}
+	a.registerCommands(ctx, guild)
 	a.mu.Lock()
 	a.started = true
 	a.mu.Unlock()

@@ -13,6 +13,7 @@ import (
 
 	"github.com/relaisbot/relais/bot"
 	"github.com/relaisbot/relais/bot/discord/discordfake"
+	"github.com/relaisbot/relais/faq"
 	"github.com/relaisbot/relais/handoff"
 	"github.com/relaisbot/relais/storage"
 )
@@ -69,6 +70,7 @@ type env struct {
 	engine  *bot.Engine
 	adapter *Adapter
 	agents  *handoff.Service
+	faq     *faq.Service // with envOptions.admin
 	logs    *syncBuffer
 	logger  *slog.Logger
 
@@ -79,7 +81,8 @@ type env struct {
 type envOptions struct {
 	cfg  Config // Token and APIBase are set to the fake's
 	fake discordfake.Options
-	desk bool // a human desk is configured (hand-overs happen)
+	desk  bool // a human desk is configured (hand-overs happen)
+	admin bool // /faq is set up, with a real faq.Admin over the built-in FAQ
 }
 
 func newEnv(t *testing.T, o envOptions) *env {
@@ -106,6 +109,13 @@ func newEnv(t *testing.T, o envOptions) *env {
 	cfg.Token, cfg.APIBase = e.fake.Options().Token, e.fake.URL()
 	if e.adapter, err = New(cfg, e.engine, db, logger); err != nil {
 		t.Fatal(err)
+	}
+	if o.admin {
+		e.faq = faq.NewService(db, faq.DefaultFacts(), faq.DefaultOptions(), logger)
+		if err := e.faq.Load(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		e.adapter.SetAdmin(faq.NewAdmin(e.faq, db, nil, logger))
 	}
 	delivered, failed := e.agents.OutboxHooks() // delivery marks of agents' messages, as main wires them
 	disp := bot.NewDispatcher(db, Target, e.adapter, bot.DispatcherConfig{

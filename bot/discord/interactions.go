@@ -32,8 +32,9 @@ const (
 const notAvailable = "This command is not available."
 
 // onInteractionCreate dispatches interactions by type: button clicks go to
-// the customer's queue, application commands to a.commands. Like
-// onMessageCreate, it never blocks.
+// the customer's queue (the admin form's buttons to handleFix), application
+// commands to a.commands, modal submissions (the admin entry form) to
+// handleForm. Like onMessageCreate, it never blocks.
 func (a *Adapter) onInteractionCreate(_ *discordgo.Session, e *discordgo.InteractionCreate) {
 	i := e.Interaction
 	user := interactionUser(i)
@@ -44,10 +45,15 @@ func (a *Adapter) onInteractionCreate(_ *discordgo.Session, e *discordgo.Interac
 	switch i.Type {
 	case discordgo.InteractionMessageComponent:
 		job = func(ctx context.Context) { a.handleClick(ctx, i, user) }
+		if strings.HasPrefix(i.MessageComponentData().CustomID, prefixFix) {
+			job = func(ctx context.Context) { a.handleFix(ctx, i) }
+		}
 	case discordgo.InteractionApplicationCommand:
 		job = func(ctx context.Context) { a.handleCommand(ctx, i) }
+	case discordgo.InteractionModalSubmit:
+		job = func(ctx context.Context) { a.handleForm(ctx, i) }
 	default:
-		return // autocomplete, modals: nothing Relais offers yet
+		return // autocomplete: nothing Relais offers
 	}
 	if !a.work.add(user.ID, job) {
 		a.logger.Warn("discord: interaction dropped: too many waiting for this customer, or shutting down", keyUser, user.ID)

@@ -68,6 +68,7 @@ func (a *Adapter) parent(conv bot.Conversation, h *bot.Handoff, status string) [
 		slack.NewHeaderBlock(slack.NewTextBlockObject(slack.PlainTextType, t.Title, true, false)),
 		slack.NewSectionBlock(nil, fields, nil),
 	}
+	blocks = append(blocks, a.summaryBlocks(h)...)
 	if h != nil && len(h.Signals) > 0 {
 		var b strings.Builder
 		for _, s := range h.Signals {

@@ -40,6 +40,8 @@ func (a *Adapter) Deliver(ctx context.Context, it bot.OutboxItem) error {
 		err = a.deliverMark(ctx, it)
 	case handoff.KindReminder:
 		err = a.deliverReminder(ctx, it)
+	case bot.KindErase:
+		err = a.deliverErase(ctx, it)
 	default:
 		return bot.Permanent(fmt.Errorf("slack: unknown desk item kind %q", it.Kind))
 	}
@@ -124,6 +126,7 @@ func (a *Adapter) updateParent(ctx context.Context, th handoff.Thread, status st
 	} else if err != nil {
 		return fmt.Errorf("load handoff: %w", err)
 	}
+	a.loadSummary(ctx, hp)
 	if _, _, _, err := a.api.UpdateMessageContext(ctx, th.Channel, th.Thread, a.parent(conv, hp, status)...); err != nil {
 		return fmt.Errorf("chat.update: %w", err)
 	}

@@ -107,18 +107,34 @@ func (a *Adapter) serveForm(ctx context.Context, w http.ResponseWriter, body []b
 			http.Error(w, "bad payload", http.StatusBadRequest)
 			return
 		}
-		if err := a.inbound(ctx, func(ctx context.Context) error { return a.handleInteraction(ctx, cb) }); err != nil {
+		payload, err := a.interact(ctx, cb)
+		if err != nil {
 			a.logger.Error("slack: button click failed", "err", err)
 			http.Error(w, "action failed", http.StatusInternalServerError)
 			return
 		}
-		w.WriteHeader(http.StatusOK)
+		writeAck(w, payload)
 	case form.Has("command"):
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(map[string]string{"response_type": "ephemeral", "text": commandPlaceholder})
+		writeAck(w, a.command(slack.SlashCommand{
+			TeamID: form.Get("team_id"), ChannelID: form.Get("channel_id"), ChannelName: form.Get("channel_name"),
+			UserID: form.Get("user_id"), UserName: form.Get("user_name"), Command: form.Get("command"),
+			Text: form.Get("text"), ResponseURL: form.Get("response_url"), TriggerID: form.Get("trigger_id"),
+			APIAppID: form.Get("api_app_id"),
+		}))
 	default:
 		http.Error(w, "unknown request", http.StatusBadRequest)
 	}
+}
+
+// writeAck answers a request from Slack with 200 and payload as JSON
+// (nothing if nil).
+func writeAck(w http.ResponseWriter, payload any) {
+	if payload == nil {
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(payload)
 }
 
 // verify checks Slack's v0 signature and timestamp.

@@ -100,7 +100,7 @@ func TestEventsAPIRepliesButtonsAndRetries(t *testing.T) {
 	}
 	f.waitFor("resolved", func() bool { return f.conversation(conv.ID).State == bot.StateResolved })
 
-	// The /faq command is a placeholder for now.
+	// Without an FAQAdmin, /faq says it is not set up.
 	body := []byte("command=%2Ffaq&text=list&user_id=U0ALICE")
 	req, _ := f.fake.SignedRequest(f.ctx, srv.URL+"/slack/commands", "application/x-www-form-urlencoded", body)
 	resp, err := http.DefaultClient.Do(req)
@@ -109,7 +109,7 @@ func TestEventsAPIRepliesButtonsAndRetries(t *testing.T) {
 	}
 	defer resp.Body.Close()
 	answer, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK || !strings.Contains(string(answer), "not available yet") {
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(answer), "not set up") {
 		t.Errorf("/faq: %d %s", resp.StatusCode, answer)
 	}
 }

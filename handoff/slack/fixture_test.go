@@ -27,10 +27,12 @@ var (
 
 const channel = "C0SUPPORT"
 
-// Agents in the fake workspace: Alice has a display name, Bob only a real name.
+// Agents in the fake workspace: Alice has a display name, Bob only a real
+// name; Carol is in the FAQ admins' user group of the admin tests.
 var agents = []slackfake.User{
 	{ID: "U0ALICE", Name: "alice", RealName: "Alice Martin", DisplayName: "Alice"},
 	{ID: "U0BOB", Name: "bob", RealName: "Bob Durand"},
+	{ID: "U0CAROL", Name: "carol", RealName: "Carol Petit", DisplayName: "Carol"},
 }
 
 // secretWord appears in customer texts of the tests: it must never be logged.
@@ -68,10 +70,12 @@ func (s *syncBuffer) String() string {
 }
 
 type setup struct {
-	mode   string // "socket" (default) or "events"
-	lang   bot.Lang
-	onCall string // on-call user group id
-	fake   slackfake.Options
+	mode       string // "socket" (default) or "events"
+	lang       bot.Lang
+	onCall     string   // on-call user group id
+	adminUsers []string // FAQ admins
+	adminGroup string   // FAQ admins' user group
+	fake       slackfake.Options
 }
 
 type fixture struct {
@@ -109,7 +113,8 @@ func newFixture(t *testing.T, s setup) *fixture {
 	service := handoff.NewService(engine, db, nil, handoff.ServiceConfig{}, logger)
 	o := fake.Options()
 	adapter, err := rslack.New(rslack.Config{BotToken: o.BotToken, AppToken: o.AppToken, SigningSecret: o.SigningSecret,
-		Channel: channel, Mode: s.mode, APIURL: fake.URL(), Lang: s.lang, OnCallGroup: s.onCall}, db, logger.With("component", "slack"))
+		Channel: channel, Mode: s.mode, APIURL: fake.URL(), Lang: s.lang, OnCallGroup: s.onCall,
+		AdminUsers: s.adminUsers, AdminGroup: s.adminGroup}, db, logger.With("component", "slack"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -69,6 +69,8 @@ func (a *Adapter) deliverHandoff(ctx context.Context, it bot.OutboxItem) error {
 		at = time.Now()
 	}
 	end, prev := handoffBounds(msgs, at)
+	summary := a.startSummary(ctx, hp, msgs[:end]) // written while the hand-over is posted
+	defer summary.stop()
 	th, ok, err := a.thread(ctx, conv.ID)
 	if err != nil {
 		return err
@@ -89,7 +91,11 @@ func (a *Adapter) deliverHandoff(ctx context.Context, it bot.OutboxItem) error {
 			title, from = a.texts.AgainTitle, prev+1
 		}
 	}
-	return a.postAll(ctx, it.ID, th, a.transcript(title, msgs[from:end]))
+	if err := a.postAll(ctx, it.ID, th, a.transcript(title, msgs[from:end])); err != nil {
+		return err
+	}
+	a.showSummary(ctx, th, summary)
+	return nil
 }
 
 // openThread posts the parent message and records it as the conversation's

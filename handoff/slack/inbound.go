@@ -75,6 +75,12 @@ func (a *Adapter) handleMessage(ctx context.Context, ev *slackevents.MessageEven
 		return false, fmt.Errorf("look up thread: %w", err)
 	}
 	log := a.logger.With("conversation", th.ConversationID, "agent", ev.User, "ts", ev.TimeStamp)
+	if suggested, ok := draftCommand(ev.Text); ok {
+		if err := a.proposeFromThread(ctx, ev, th, suggested); err != nil {
+			return false, err
+		}
+		return true, nil // a command to Relais, not a reply to the customer
+	}
 	if a.isNote(ev.Text) {
 		if err := a.react(ctx, ev.Channel, ev.TimeStamp, reactNote); err != nil {
 			log.Warn("slack: cannot confirm an internal note", "err", err)
@@ -124,6 +130,21 @@ func (a *Adapter) agent(ctx context.Context, userID, fallback string) (handoff.A
 		name = fallback
 	}
 	return handoff.Agent{ID: userID, Name: name}, nil
+}
+
+// interact handles an interaction from either transport and returns what
+// to acknowledge it with (nil: nothing): entry forms are saved, the
+// "Propose as FAQ" shortcut makes a draft, button clicks are handled with
+// the events, in order. An error means a click was not carried out.
+func (a *Adapter) interact(ctx context.Context, cb slack.InteractionCallback) (any, error) {
+	switch {
+	case cb.Type == slack.InteractionTypeViewSubmission && cb.View.CallbackID == CallbackEntryForm:
+		return a.submitEntryForm(ctx, cb), nil
+	case cb.Type == slack.InteractionTypeMessageAction && cb.CallbackID == ShortcutDraft:
+		a.proposeFromShortcut(ctx, cb)
+		return nil, nil
+	}
+	return nil, a.inbound(ctx, func(ctx context.Context) error { return a.handleInteraction(ctx, cb) })
 }
 
 // handleInteraction carries out a click on a parent message's button.

@@ -11,8 +11,13 @@
 // target bot.TargetDesk (it is a bot.Deliverer) and turns agents' actions into
 // calls on the handoff Service (Desk).
 //
-// Package slack imports bot and handoff (types) and slack-go; nothing imports
-// it but the composition root.
+// With an FAQAdmin (SetAdmin), FAQ admins change the FAQ with /faq (forms
+// open as modals), and agents propose their replies as FAQ drafts (the
+// "Propose as FAQ" message shortcut, or !faq in the thread). With Stats
+// (SetStats), /relais stats shows the service-quality report.
+//
+// Package slack imports bot, handoff and faq (types) and slack-go; nothing
+// imports it but the composition root.
 package slack
 
 import (
@@ -54,6 +59,8 @@ type Config struct {
 	Lang          bot.Lang // language of the texts agents read (default en)
 	NoteMarker    string   // replies starting with it stay internal; default "note:" ("!note" always works)
 	OnCallGroup   string   // user group id (S…) mentioned in reminders and low-rating alerts; optional
+	AdminUsers    []string // user ids (U…) of the FAQ admins; optional
+	AdminGroup    string   // user group id (S…) whose members are FAQ admins; optional
 }
 
 // validate fills in defaults and reports every problem, each with its setting.
@@ -96,6 +103,14 @@ func (c *Config) validate() error {
 	}
 	if g := c.OnCallGroup; g != "" && (g[0] != 'S' || strings.ToUpper(g) != g || strings.ContainsAny(g, "<>|^ ")) {
 		bad("slack.oncall_group: %q is not a user group id (like S0123456789)", g)
+	}
+	for _, u := range c.AdminUsers {
+		if len(u) < 2 || (u[0] != 'U' && u[0] != 'W') || strings.ToUpper(u) != u || strings.ContainsAny(u, "<>|@ ") {
+			bad("admin.slack_users: %q is not a Slack user id (like U0123456789)", u)
+		}
+	}
+	if g := c.AdminGroup; g != "" && (g[0] != 'S' || strings.ToUpper(g) != g || strings.ContainsAny(g, "<>|^ ")) {
+		bad("admin.slack_group: %q is not a user group id (like S0123456789)", g)
 	}
 	if c.Lang != bot.LangEN && c.Lang != bot.LangFR {
 		bad("slack.lang: %q is not a language: use en or fr", c.Lang)
@@ -143,6 +158,8 @@ type webAPI interface {
 	UpdateMessageContext(ctx context.Context, channelID, timestamp string, options ...slack.MsgOption) (string, string, string, error)
 	AddReactionContext(ctx context.Context, name string, item slack.ItemRef) error
 	GetUserInfoContext(ctx context.Context, user string, options ...slack.GetUserInfoOption) (*slack.User, error)
+	GetConversationRepliesContext(ctx context.Context, params *slack.GetConversationRepliesParameters) ([]slack.Message, bool, string, error)
+	DeleteMessageContext(ctx context.Context, channel, messageTimestamp string) (string, string, error)
 }
 
 // Adapter is the Slack desk. Build it with New, then SetDesk, Start, Run.
@@ -152,16 +169,25 @@ type Adapter struct {
 	logger *slog.Logger
 	client *slack.Client
 	api    webAPI
+	admapi adminAPI
+	hc     *http.Client // Web API and response_urls
 	texts  texts
+	atexts adminTexts
 	users  *userCache
+	admins *adminCheck
+	jobs   *jobs
 	health health
 
 	mu        sync.Mutex
 	desk      Desk
+	admin     FAQAdmin
+	stats     Stats
 	botUserID string
 	progress  map[int64]progress // outbox item id → how far its delivery got
 
 	serial chan struct{} // one inbound event at a time, in arrival order
+
+	summaries *summaries // hand-over summaries (SetSummarizer); nil: none
 }
 
 // New checks cfg and returns an Adapter. Every problem in cfg is reported,
@@ -173,16 +199,19 @@ func New(cfg Config, store Store, logger *slog.Logger) (*Adapter, error) {
 	if store == nil || logger == nil {
 		return nil, errors.New("slack: store and logger are required")
 	}
+	hc := newHTTPClient()
 	client := slack.New(cfg.BotToken,
 		slack.OptionAPIURL(cfg.APIURL),
 		slack.OptionAppLevelToken(cfg.AppToken),
-		slack.OptionHTTPClient(&http.Client{Timeout: 30 * time.Second}),
+		slack.OptionHTTPClient(hc),
 	)
 	a := &Adapter{
-		cfg: cfg, store: store, logger: logger, client: client, api: client,
-		texts: textsFor(cfg.Lang), progress: map[int64]progress{}, serial: make(chan struct{}, 1),
+		cfg: cfg, store: store, logger: logger, client: client, api: client, admapi: client, hc: hc,
+		texts: textsFor(cfg.Lang), atexts: adminTextsFor(cfg.Lang), jobs: newJobs(),
+		progress: map[int64]progress{}, serial: make(chan struct{}, 1),
 	}
 	a.users = newUserCache(client, 1000, time.Hour)
+	a.admins = &adminCheck{users: cfg.AdminUsers, group: cfg.AdminGroup, api: client, now: time.Now}
 	a.health.init(cfg.Mode == ModeSocket)
 	return a, nil
 }
@@ -237,12 +266,14 @@ func (a *Adapter) Healthy() error { return a.health.check(time.Now()) }
 
 // Run receives events until ctx ends. In socket mode it keeps a Socket Mode
 // connection open, reconnecting as needed; in events mode it only waits
-// (events arrive through Register's routes). It returns nil when ctx ends,
-// and an error only if Start did not succeed first.
+// (events arrive through Register's routes). When ctx ends, it cancels the
+// slash commands being carried out and waits for them. It returns nil when
+// ctx ends, and an error only if Start did not succeed first.
 func (a *Adapter) Run(ctx context.Context) error {
 	if a.self() == "" {
 		return errors.New("slack: Run before a successful Start")
 	}
+	defer a.jobs.stop()
 	if a.cfg.Mode == ModeEvents {
 		<-ctx.Done()
 		return nil

@@ -95,14 +95,20 @@ func (a *Adapter) onSocketEvent(ctx context.Context, sm *socketmode.Client, evt 
 		}
 		a.ack(ctx, sm, evt.Request, nil)
 	case socketmode.EventTypeInteractive:
+		var payload any
 		if cb, ok := evt.Data.(slack.InteractionCallback); ok {
-			if err := a.inbound(ctx, func(ctx context.Context) error { return a.handleInteraction(ctx, cb) }); err != nil {
+			var err error
+			if payload, err = a.interact(ctx, cb); err != nil {
 				a.logger.Error("slack: button click failed", "err", err)
 			}
 		}
-		a.ack(ctx, sm, evt.Request, nil)
+		a.ack(ctx, sm, evt.Request, payload)
 	case socketmode.EventTypeSlashCommand:
-		a.ack(ctx, sm, evt.Request, map[string]string{"response_type": "ephemeral", "text": commandPlaceholder})
+		var payload any
+		if cmd, ok := evt.Data.(slack.SlashCommand); ok {
+			payload = a.command(cmd)
+		}
+		a.ack(ctx, sm, evt.Request, payload)
 	}
 }
 
@@ -114,9 +120,6 @@ func (a *Adapter) ack(ctx context.Context, sm *socketmode.Client, req *socketmod
 		a.logger.Warn("slack: cannot acknowledge an envelope", "err", err)
 	}
 }
-
-// commandPlaceholder answers slash commands, which Relais does not offer yet.
-const commandPlaceholder = "The /faq command is not available yet in Relais."
 
 // slogOutput sends slack-go's debug lines to slog at debug level.
 type slogOutput struct{ logger *slog.Logger }

@@ -3,13 +3,16 @@
 // local WebSocket (HELLO, IDENTIFY, READY, heartbeats, RESUME with replay of
 // missed events, op 7 reconnect, optional zlib frames) and the REST endpoints
 // a support bot uses (gateway discovery, users, DM channels, messages with
-// nonces, threads, thread members, interaction callbacks). Any other endpoint
+// nonces, threads, thread members, interaction callbacks with modals and
+// deferred answers, follow-ups and edits of interaction answers with
+// attachments, application commands, attachment downloads). Any other endpoint
 // answers 404 with Discord's JSON error, as a fake should rather than invent
 // behaviour.
 //
 // Tests drive it with helpers that act like people on Discord (UserSays,
-// UserClicks), make it misbehave (Inject, DropConnections, Reconnect,
-// ResendMessage) and inspect what it recorded (State, WaitFor). Point the
+// UserClicks, UserCommand, UserSubmitsModal, AddAttachment), make it
+// misbehave (Inject, DropConnections, Reconnect, ResendMessage) and inspect
+// what it recorded (State, WaitFor). Point the
 // client at it by rewriting https://discord.com to URL() (the discord
 // adapter's Config.APIBase does this).
 //
@@ -57,7 +60,8 @@ type User struct {
 	ID         string
 	Username   string
 	GlobalName string // display name; may be empty
-	Locale     string // client language ("fr", "en-US"), sent with interactions
+	Locale     string   // client language ("fr", "en-US"), sent with interactions
+	Roles      []string // ids of their roles in the guild, sent with their interactions there
 	Bot        bool
 	BlocksDMs  bool // sending a DM to this user fails with 50007
 }
@@ -94,6 +98,11 @@ type Fault struct {
 	// Apply makes the call take effect before the failure is answered: an
 	// ambiguous failure, like a timeout after Discord created the message.
 	Apply bool
+	// Delay holds the answer back, as an overloaded Discord does. A client
+	// that gives up first (its timeout) gets nothing, and the call has no
+	// effect unless Apply; otherwise the fault is answered, or, with no
+	// Status, the call is carried out normally (a slow success).
+	Delay time.Duration
 }
 
 // Server is a running fake Discord. Close it when done.
@@ -114,6 +123,7 @@ type Server struct {
 	session      *session
 	conns        []*gatewayConn
 	interactions map[string]*interaction
+	attachments  map[string]Attachment // files people attached to commands, by id
 }
 
 // New starts a fake Discord on a local port.
@@ -130,6 +140,7 @@ func New(opts Options) *Server {
 	s := &Server{
 		opts: opts, changed: make(chan struct{}), faults: map[string][]*Fault{},
 		users: map[string]User{}, lastID: 1_000_000_000_000_000_000, interactions: map[string]*interaction{},
+		attachments: map[string]Attachment{},
 		state: State{Calls: map[string]int{}},
 	}
 	s.users[BotID] = User{ID: BotID, Username: opts.BotName, Bot: true}

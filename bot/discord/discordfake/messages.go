@@ -137,14 +137,19 @@ func nullable(raw json.RawMessage) json.RawMessage {
 // interaction is a component interaction sent to the app.
 type interaction struct {
 	token     string
+	kind      int // 2 application command, 3 message component, 5 modal submit
+	userID    string
 	channelID string
-	messageID string
+	messageID string // components: the message clicked
 	sent      time.Time
 	answered  bool
+	original  string // the message answering it (types 4 and 5), which the bot may edit
 }
 
 // interactionCallback answers an interaction once. An update (type 7)
-// changes the message's content or components; a message (type 4) posts one.
+// changes the message's content or components; a message (type 4) posts one;
+// a deferred answer (type 5) posts an empty one, to edit later; a modal
+// (type 9) opens, unless the interaction is a modal's submission.
 func (s *Server) interactionCallback(r *http.Request, body []byte) result {
 	id := r.PathValue("interaction")
 	in := s.interactions[id]
@@ -172,6 +177,12 @@ func (s *Server) interactionCallback(r *http.Request, body []byte) result {
 		}
 	}
 	switch {
+	case req.Type == 9:
+		if errRes := s.openModal(id, in, req.Data); errRes != nil {
+			return *errRes
+		}
+	case (req.Type == 4 || req.Type == 5) && d.Content != nil && utf8.RuneCountInString(*d.Content) > maxContent:
+		return errInvalidForm("data.content: must be 2000 or fewer in length")
 	case req.Type == 7:
 		if m := s.message(in.messageID); m != nil {
 			if d.Content != nil {
@@ -184,9 +195,15 @@ func (s *Server) interactionCallback(r *http.Request, body []byte) result {
 				}
 			}
 		}
-	case req.Type == 4 && d.Content != nil:
-		s.state.Messages = append(s.state.Messages, Message{ID: s.newID(), ChannelID: in.channelID, AuthorID: BotID,
-			Bot: true, Content: *d.Content, Components: nullable(d.Components), Flags: d.Flags, CreatedAt: now()})
+	case req.Type == 4 && d.Content != nil, req.Type == 5:
+		content := ""
+		if d.Content != nil {
+			content = *d.Content
+		}
+		m := Message{ID: s.newID(), ChannelID: in.channelID, AuthorID: BotID, Bot: true, Content: content,
+			Components: nullable(d.Components), Flags: d.Flags, CreatedAt: now(), InteractionID: id}
+		s.state.Messages = append(s.state.Messages, m)
+		in.original = m.ID
 	}
 	in.answered = true
 	s.state.Callbacks = append(s.state.Callbacks, Callback{InteractionID: id, Type: req.Type, Data: req.Data, Delay: time.Since(in.sent)})

@@ -67,7 +67,7 @@ func (s *Server) UserClicks(userID, messageID, customID string) (string, error) 
 		return "", fmt.Errorf("discordfake: unknown user %q", userID)
 	}
 	id := s.newID()
-	in := &interaction{token: "token-" + id, channelID: m.ChannelID, messageID: m.ID, sent: time.Now()}
+	in := &interaction{token: "token-" + id, kind: 3, userID: userID, channelID: m.ChannelID, messageID: m.ID, sent: time.Now()}
 	s.interactions[id] = in
 	data := map[string]any{
 		"id": id, "application_id": BotID, "type": 3, "token": in.token, "version": 1,
@@ -79,7 +79,7 @@ func (s *Server) UserClicks(userID, messageID, customID string) (string, error) 
 	}
 	if ch := s.channel(m.ChannelID); ch != nil && ch.Type != TypeDM {
 		data["guild_id"], data["guild_locale"] = GuildID, "en-US"
-		data["member"] = map[string]any{"user": s.userJSON(u), "roles": []string{}, "permissions": "0"}
+		data["member"] = s.memberJSON(u)
 	} else {
 		data["user"] = s.userJSON(u)
 	}
@@ -155,7 +155,7 @@ func (s *Server) messageJSON(m Message) map[string]any {
 	v := map[string]any{
 		"id": m.ID, "channel_id": m.ChannelID, "author": s.userJSON(s.users[m.AuthorID]), "content": m.Content,
 		"timestamp": m.CreatedAt.Format(time.RFC3339Nano), "edited_timestamp": nil, "type": 0, "tts": false,
-		"mention_everyone": false, "mentions": []any{}, "mention_roles": []any{}, "attachments": []any{},
+		"mention_everyone": false, "mentions": []any{}, "mention_roles": []any{}, "attachments": attachmentsJSON(m),
 		"embeds": []any{}, "components": components, "pinned": false, "flags": m.Flags,
 	}
 	if m.Nonce != "" {
@@ -168,4 +168,14 @@ func (s *Server) messageJSON(m Message) map[string]any {
 		}
 	}
 	return v
+}
+
+// attachmentsJSON is the attachments of a message object.
+func attachmentsJSON(m Message) []any {
+	out := []any{}
+	for i, f := range m.Attachments {
+		out = append(out, map[string]any{"id": fmt.Sprintf("%s%d", m.ID, i), "filename": f.Name, "size": len(f.Content),
+			"content_type": f.ContentType})
+	}
+	return out
 }

@@ -24,6 +24,11 @@ const (
 	RouteStartMessageThread  = "POST /channels/{channel}/messages/{message}/threads"
 	RouteAddThreadMember     = "PUT /channels/{channel}/thread-members/{user}"
 	RouteInteractionCallback = "POST /interactions/{interaction}/{token}/callback"
+	RouteApplication         = "GET /oauth2/applications/@me"
+	RouteGlobalCommand       = "POST /applications/{app}/commands"
+	RouteGuildCommand        = "POST /applications/{app}/guilds/{guild}/commands"
+	RouteEditOriginal        = "PATCH /webhooks/{app}/{token}/messages/@original"
+	RouteFollowup            = "POST /webhooks/{app}/{token}"
 )
 
 // result is a handler's answer: a status and a JSON body (none if nil).
@@ -78,6 +83,12 @@ func (s *Server) routes() {
 	handle(RouteStartMessageThread, true, s.startMessageThread)
 	handle(RouteAddThreadMember, true, s.addThreadMember)
 	handle(RouteInteractionCallback, false, s.interactionCallback)
+	handle(RouteApplication, true, s.application)
+	handle(RouteGlobalCommand, true, s.createCommand)
+	handle(RouteGuildCommand, true, s.createCommand)
+	handle(RouteEditOriginal, false, s.editOriginal)
+	handle(RouteFollowup, false, s.followup)
+	s.mux.HandleFunc("GET /attachments/{id}/{name}", s.serveAttachment)
 	s.mux.HandleFunc("GET /gateway", s.serveGateway)
 	s.mux.HandleFunc("GET /gateway/", s.serveGateway)
 }
@@ -91,22 +102,33 @@ func (s *Server) serveREST(route string, auth bool, h func(*http.Request, []byte
 			return
 		}
 		s.mu.Lock()
-		defer s.mu.Unlock()
-		defer s.notify()
+		defer func() { s.notify(); s.mu.Unlock() }()
 		s.state.Calls[route]++
 		if auth && r.Header.Get("Authorization") != "Bot "+s.opts.Token {
 			writeJSON(w, http.StatusUnauthorized, apiError(0, "401: Unauthorized"))
 			return
 		}
 		f := s.fault(route)
-		if f != nil && !f.Apply {
+		var res result
+		applied := f != nil && f.Apply
+		if applied {
+			res = h(r, body)
+		}
+		if f != nil && f.Delay > 0 {
+			s.notify()
+			s.mu.Unlock()
+			held := s.hold(r.Context(), f.Delay)
+			s.mu.Lock()
+			if !held {
+				return // the client gave up: nobody reads the answer
+			}
+		}
+		if f != nil && (f.Status != 0 || f.Delay == 0) {
 			writeFault(w, f)
 			return
 		}
-		res := h(r, body)
-		if f != nil {
-			writeFault(w, f)
-			return
+		if !applied {
+			res = h(r, body)
 		}
 		writeJSON(w, res.status, res.body)
 	}

@@ -11,6 +11,8 @@ type State struct {
 	Messages  []Message      // every message, people's and the bot's, in creation order
 	Channels  []Channel      // guild channels, DM channels and threads, in creation order
 	Callbacks []Callback     // interaction callbacks that succeeded
+	Commands  []AppCommand   // application commands registered
+	Modals    []Modal        // modals the bot opened in answer to interactions
 	Calls     map[string]int // REST calls per route (the Route constants), failed ones included
 	// NonceReplays counts message creations answered with an earlier message
 	// because of enforce_nonce.
@@ -34,6 +36,39 @@ type Message struct {
 	EnforceNonce            bool
 	Flags                   int
 	CreatedAt               time.Time
+	// InteractionID is set on the answers to an interaction: its first
+	// answer (type 4, or the deferred one, edited later) and follow-ups.
+	InteractionID string
+	Attachments   []File // files sent with the message
+}
+
+// File is a file attached to a message.
+type File struct {
+	Name, ContentType string
+	Content           []byte
+}
+
+// AppCommand is an application command the bot registered.
+type AppCommand struct {
+	ID, GuildID, Name string // GuildID is empty for a global command
+	JSON              json.RawMessage
+}
+
+// Modal is a modal the bot opened in answer to an interaction.
+type Modal struct {
+	InteractionID, UserID, ChannelID string
+	CustomID, Title                  string
+	Inputs                           []ModalInput
+}
+
+// ModalInput is a text input of a modal.
+type ModalInput struct {
+	CustomID, Label string
+	Style           int // 1 short, 2 paragraph
+	Value           string
+	Required        bool
+	MinLength       int
+	MaxLength       int
 }
 
 // Button is a button of a message's components.
@@ -96,6 +131,28 @@ func (s State) PostsIn(channelID string) []Message {
 	return out
 }
 
+// Replies returns the answers to an interaction, oldest first: its first
+// answer (as last edited) and its follow-ups.
+func (s State) Replies(interactionID string) []Message {
+	var out []Message
+	for _, m := range s.Messages {
+		if m.InteractionID == interactionID && interactionID != "" {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// Modal returns the modal opened in answer to an interaction.
+func (s State) Modal(interactionID string) (Modal, bool) {
+	for _, m := range s.Modals {
+		if m.InteractionID == interactionID {
+			return m, true
+		}
+	}
+	return Modal{}, false
+}
+
 // Message returns the message with this id.
 func (s State) Message(id string) (Message, bool) {
 	for _, m := range s.Messages {
@@ -145,6 +202,11 @@ func (s State) clone() State {
 		st.Channels[i].Members = slices.Clone(st.Channels[i].Members)
 	}
 	st.Callbacks = slices.Clone(s.Callbacks)
+	st.Commands = slices.Clone(s.Commands)
+	st.Modals = slices.Clone(s.Modals)
+	for i := range st.Modals {
+		st.Modals[i].Inputs = slices.Clone(st.Modals[i].Inputs)
+	}
 	st.Calls = make(map[string]int, len(s.Calls))
 	for k, v := range s.Calls {
 		st.Calls[k] = v

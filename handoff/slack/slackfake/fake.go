@@ -1,12 +1,17 @@
 // Package slackfake is a fake Slack for tests, speaking Slack's wire protocol
 // faithfully enough for the real slack-go client: Web API methods over HTTP
-// (auth.test, chat.postMessage, chat.update, reactions.add, users.info,
-// apps.connections.open), a Socket Mode WebSocket (hello, envelopes, acks,
-// pings) and an Events API client that POSTs signed requests.
+// (auth.test, chat.postMessage, chat.postEphemeral, chat.update,
+// reactions.add, users.info, usergroups.users.list, conversations.open,
+// views.open, files.info, files.getUploadURLExternal and
+// files.completeUploadExternal with their upload and download URLs,
+// apps.connections.open), response_urls, a Socket Mode WebSocket (hello,
+// envelopes, acks with payloads, pings) and an Events API client that POSTs
+// signed requests.
 //
 // Tests drive it with helpers that act like people in Slack (AgentReply,
-// Click, SendEvent), make it misbehave (Inject, DropConnections, ResendEvent)
-// and inspect what it recorded (State, WaitFor). Methods it does not know
+// Click, SlashCommand, Shortcut, SubmitView, UploadFile, SendEvent), make it
+// misbehave (Inject, DropConnections, ResendEvent) and inspect what it
+// recorded (State, WaitFor). Methods it does not know
 // answer 404 unknown_method, as a fake should rather than invent behaviour.
 //
 // Package slackfake imports only the standard library and coder/websocket.
@@ -15,6 +20,7 @@ package slackfake
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -41,6 +47,11 @@ type Options struct {
 	// EchoBotMessages makes every chat.postMessage come back as a message
 	// event, as real Slack does for apps subscribed to message.channels.
 	EchoBotMessages bool
+	// UserGroups are the workspace's user groups (S… id → member user
+	// ids), for usergroups.users.list.
+	UserGroups map[string][]string
+	// TriggerTTL is how long a trigger_id may open a view (3s, as Slack).
+	TriggerTTL time.Duration
 }
 
 // User is a workspace member, as users.info returns it.
@@ -59,6 +70,11 @@ type Fault struct {
 	Status      int    // an HTTP status (429, 500…); 0: answer 200 with Error
 	RetryAfter  int    // seconds, sent as Retry-After (with Status 429)
 	Error       string // the "error" of {"ok":false} (invalid_auth, …)
+	// Delay holds the answer back, as an overloaded Slack does. A client that
+	// gives up first (its timeout) gets nothing and the call has no effect;
+	// otherwise the fault is answered, or, with neither Status nor Error, the
+	// call is carried out normally (a slow success).
+	Delay time.Duration
 }
 
 // Server is a running fake Slack. Close it when done.
@@ -85,6 +101,13 @@ type Server struct {
 	tickets        map[string]bool
 	eventsURL      string
 	interactiveURL string
+	commandsURL    string
+	groups         map[string][]string
+	triggers       map[string]trigger // trigger_id → who may open a view with it, until when
+	responseUses   map[string]int     // response_url ref → posts made
+	refViews       map[string]string  // view submission ref → view id
+	uploads        map[string]File    // files being uploaded, by id
+	dms            map[string]string  // user id → DM channel id
 }
 
 // New starts a fake Slack on a local port.
@@ -104,11 +127,19 @@ func New(opts Options) *Server {
 	if opts.PingInterval <= 0 {
 		opts.PingInterval = 2 * time.Second
 	}
+	if opts.TriggerTTL <= 0 {
+		opts.TriggerTTL = 3 * time.Second
+	}
 	s := &Server{
 		opts: opts, client: &http.Client{Timeout: 10 * time.Second}, wake: make(chan struct{}, 1),
 		state:   State{Calls: map[string]int{}},
 		changed: make(chan struct{}), faults: map[string][]*Fault{}, users: map[string]User{},
 		events: map[string]eventRecord{}, tickets: map[string]bool{},
+		groups: map[string][]string{}, triggers: map[string]trigger{}, responseUses: map[string]int{}, dms: map[string]string{},
+		refViews: map[string]string{}, uploads: map[string]File{},
+	}
+	for id, members := range opts.UserGroups {
+		s.groups[id] = slices.Clone(members)
 	}
 	for _, u := range opts.Users {
 		s.users[u.ID] = u
@@ -117,6 +148,9 @@ func New(opts Options) *Server {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/{method}", s.serveAPI)
 	mux.HandleFunc("GET /socket/{ticket}", s.serveSocket)
+	mux.HandleFunc("POST /respond/{ref}", s.serveResponseURL)
+	mux.HandleFunc("POST /upload/{file}", s.serveUpload)
+	mux.HandleFunc("GET /download/{file}/{name}", s.serveDownload)
 	s.srv = httptest.NewServer(mux)
 	s.wg.Go(s.deliverLoop)
 	return s
@@ -180,6 +214,16 @@ func (s *Server) snapshot() State {
 	st.Updates = slices.Clone(st.Updates)
 	st.Reactions = slices.Clone(st.Reactions)
 	st.Deliveries = slices.Clone(st.Deliveries)
+	st.Responses = slices.Clone(st.Responses)
+	st.Ephemerals = slices.Clone(st.Ephemerals)
+	st.Views = slices.Clone(st.Views)
+	for i := range st.Views {
+		st.Views[i].Errors = maps.Clone(st.Views[i].Errors)
+	}
+	st.Files = slices.Clone(st.Files)
+	for i := range st.Files {
+		st.Files[i].Channels = slices.Clone(st.Files[i].Channels)
+	}
 	st.Calls = make(map[string]int, len(s.state.Calls))
 	for k, v := range s.state.Calls {
 		st.Calls[k] = v

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -17,9 +18,10 @@ import (
 
 // outgoing is an event or interaction waiting to be sent to the app.
 type outgoing struct {
-	kind    string          // "events_api" or "interactive"
+	kind    string          // "events_api", "interactive" or "slash_commands"
 	eventID string          // events only
-	payload json.RawMessage // the event_callback, or the interaction payload
+	ref     string          // interactions and commands: what the test holds
+	payload json.RawMessage // the event_callback, the interaction or the command
 	retry   int
 }
 
@@ -69,15 +71,20 @@ func (s *Server) serveSocket(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		var ack struct {
-			EnvelopeID string `json:"envelope_id"`
+			EnvelopeID string          `json:"envelope_id"`
+			Payload    json.RawMessage `json:"payload"`
 		}
 		if json.Unmarshal(data, &ack) != nil || ack.EnvelopeID == "" {
 			continue
 		}
 		s.mu.Lock()
 		for i := range s.state.Deliveries {
-			if s.state.Deliveries[i].ID == ack.EnvelopeID {
-				s.state.Deliveries[i].Acked = true
+			if d := &s.state.Deliveries[i]; d.ID == ack.EnvelopeID {
+				d.Acked = true
+				if p := nullable(ack.Payload); p != nil {
+					d.Response = p
+					s.applyViewResponse(d.Ref, p)
+				}
 			}
 		}
 		s.notify()
@@ -123,10 +130,20 @@ func (s *Server) DropConnections() {
 
 // UseHTTP switches delivery to the Events API: events are POSTed to
 // eventsURL and interactions to interactiveURL (eventsURL if empty), signed
-// with the signing secret. An empty eventsURL switches back to Socket Mode.
+// with the signing secret; slash commands go to the URL of UseHTTPCommands,
+// else to interactiveURL. Empty URLs switch back to Socket Mode.
 func (s *Server) UseHTTP(eventsURL, interactiveURL string) {
 	s.mu.Lock()
 	s.eventsURL, s.interactiveURL = eventsURL, interactiveURL
+	s.mu.Unlock()
+	s.signal()
+}
+
+// UseHTTPCommands sets the Request URL of the app's slash commands (Events
+// API mode).
+func (s *Server) UseHTTPCommands(commandsURL string) {
+	s.mu.Lock()
+	s.commandsURL = commandsURL
 	s.mu.Unlock()
 	s.signal()
 }
@@ -153,8 +170,11 @@ func (s *Server) deliverLoop() {
 		if len(s.queue) > 0 {
 			out = s.queue[0]
 			httpURL = s.eventsURL
-			if out.kind == "interactive" && s.interactiveURL != "" {
+			if out.kind != "events_api" && s.interactiveURL != "" {
 				httpURL = s.interactiveURL
+			}
+			if out.kind == "slash_commands" && s.commandsURL != "" {
+				httpURL = s.commandsURL
 			}
 			if httpURL == "" && len(s.conns) > 0 {
 				conn = s.conns[len(s.conns)-1]
@@ -189,7 +209,7 @@ func (s *Server) deliverLoop() {
 func (s *Server) send(c *websocket.Conn, out outgoing) error {
 	s.mu.Lock()
 	s.seq++
-	d := Delivery{ID: fmt.Sprintf("env-%d", s.seq), Type: out.kind, EventID: out.eventID, Retry: out.retry}
+	d := Delivery{ID: fmt.Sprintf("env-%d", s.seq), Type: out.kind, EventID: out.eventID, Ref: out.ref, Retry: out.retry}
 	s.state.Deliveries = append(s.state.Deliveries, d)
 	s.notify()
 	s.mu.Unlock()
@@ -199,7 +219,7 @@ func (s *Server) send(c *websocket.Conn, out outgoing) error {
 	}
 	env, err := json.Marshal(map[string]any{
 		"envelope_id": d.ID, "type": out.kind, "payload": out.payload,
-		"accepts_response_payload": out.kind == "interactive", "retry_attempt": out.retry, "retry_reason": reason,
+		"accepts_response_payload": out.kind != "events_api", "retry_attempt": out.retry, "retry_reason": reason,
 	})
 	if err != nil {
 		return err
@@ -209,18 +229,29 @@ func (s *Server) send(c *websocket.Conn, out outgoing) error {
 	return c.Write(ctx, websocket.MessageText, env)
 }
 
-// post sends an event (JSON) or an interaction (form payload=) to the app
-// over HTTP, signed, and records the answer's status.
+// post sends an event (JSON), an interaction (form payload=) or a slash
+// command (form fields) to the app over HTTP, signed, and records the
+// answer's status and body.
 func (s *Server) post(target string, out outgoing) {
 	body, ctype := []byte(out.payload), "application/json"
-	if out.kind == "interactive" {
+	switch out.kind {
+	case "interactive":
 		body, ctype = []byte("payload="+url.QueryEscape(string(out.payload))), "application/x-www-form-urlencoded"
+	case "slash_commands":
+		var fields map[string]string
+		_ = json.Unmarshal(out.payload, &fields)
+		form := url.Values{}
+		for k, v := range fields {
+			form.Set(k, v)
+		}
+		body, ctype = []byte(form.Encode()), "application/x-www-form-urlencoded"
 	}
 	s.mu.Lock()
 	s.seq++
 	id := fmt.Sprintf("http-%d", s.seq)
 	s.mu.Unlock()
 	status := 0
+	var answer []byte
 	req, err := s.SignedRequest(s.ctx, target, ctype, body)
 	if err == nil {
 		if out.retry > 0 {
@@ -229,14 +260,28 @@ func (s *Server) post(target string, out outgoing) {
 		}
 		if resp, err := s.client.Do(req); err == nil {
 			status = resp.StatusCode
+			answer, _ = io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 			resp.Body.Close()
 		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.state.Deliveries = append(s.state.Deliveries, Delivery{ID: id, Type: out.kind, EventID: out.eventID,
-		Retry: out.retry, Acked: status == http.StatusOK, Status: status})
+	d := Delivery{ID: id, Type: out.kind, EventID: out.eventID, Ref: out.ref,
+		Retry: out.retry, Acked: status == http.StatusOK, Status: status}
+	if status == http.StatusOK && json.Valid(answer) {
+		d.Response = nullable(bytes.TrimSpace(answer))
+		s.applyViewResponse(d.Ref, d.Response)
+	}
+	s.state.Deliveries = append(s.state.Deliveries, d)
 	s.notify()
+}
+
+// nullable returns raw, or nil for an absent or null value.
+func nullable(raw json.RawMessage) json.RawMessage {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil
+	}
+	return raw
 }
 
 // SignedRequest returns a POST of body to target signed like Slack signs

@@ -27,10 +27,19 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	}
 
 	s.mu.Lock()
+	s.state.Calls[method]++
+	f := s.fault(method)
+	if f != nil && f.Delay > 0 {
+		s.notify()
+		s.mu.Unlock()
+		if !s.hold(r.Context(), f.Delay) {
+			return // the client gave up: nobody reads the answer
+		}
+		s.mu.Lock()
+	}
 	defer s.mu.Unlock()
 	defer s.notify()
-	s.state.Calls[method]++
-	if f := s.fault(method); f != nil {
+	if f != nil && (f.Status != 0 || f.Error != "" || f.Delay == 0) {
 		writeFault(w, f)
 		return
 	}
@@ -45,6 +54,22 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		res = s.checkToken(token, s.opts.BotToken, s.opts.AppToken)
 		if res == nil {
 			res = s.botMethod(method, r)
+		}
+	case "chat.postEphemeral", "conversations.open", "usergroups.users.list",
+		"files.info", "files.getUploadURLExternal", "files.completeUploadExternal":
+		res = s.checkToken(token, s.opts.BotToken, s.opts.AppToken)
+		if res == nil {
+			res = s.fileMethod(method, r)
+		}
+	case "conversations.replies", "chat.delete":
+		res = s.checkToken(token, s.opts.BotToken, s.opts.AppToken)
+		if res == nil {
+			res = s.historyMethod(method, r)
+		}
+	case "views.open":
+		res = s.checkToken(token, s.opts.BotToken, s.opts.AppToken)
+		if res == nil {
+			res = s.openView(r)
 		}
 	default:
 		writeJSON(w, http.StatusNotFound, apiError("unknown_method"))

@@ -31,7 +31,9 @@ func TestFAQVectors(t *testing.T) {
 	if err := db.SaveFAQVectors(ctx, "m1", []faq.PhrasingVector{b}); err != nil {
 		t.Fatal(err)
 	}
-	byKey := func(x, y faq.PhrasingVector) int { return strings.Compare(x.EntryID+string(x.Lang), y.EntryID+string(y.Lang)) }
+	byKey := func(x, y faq.PhrasingVector) int {
+		return strings.Compare(x.EntryID+string(x.Lang), y.EntryID+string(y.Lang))
+	}
 	got, err := db.FAQVectors(ctx, "m1")
 	if err != nil {
 		t.Fatal(err)

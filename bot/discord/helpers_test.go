@@ -79,8 +79,8 @@ type env struct {
 }
 
 type envOptions struct {
-	cfg  Config // Token and APIBase are set to the fake's
-	fake discordfake.Options
+	cfg   Config // Token and APIBase are set to the fake's
+	fake  discordfake.Options
 	desk  bool // a human desk is configured (hand-overs happen)
 	admin bool // /faq is set up, with a real faq.Admin over the built-in FAQ
 }

@@ -73,7 +73,9 @@ func (a *Adapter) entryView(meta formMeta, e faq.Entry) (slack.ModalViewRequest,
 	if err != nil {
 		return slack.ModalViewRequest{}, err
 	}
-	plain := func(s string) *slack.TextBlockObject { return slack.NewTextBlockObject(slack.PlainTextType, s, false, false) }
+	plain := func(s string) *slack.TextBlockObject {
+		return slack.NewTextBlockObject(slack.PlainTextType, s, false, false)
+	}
 	ref := "`" + e.ID + "` (" + string(e.Lang) + ")"
 	title, about := t.FormAddTitle, fmt.Sprintf(t.FormNew, ref)
 	if meta.Revision > 0 {
@@ -166,7 +168,9 @@ func formErrors(ps []faq.Problem) map[string]string {
 
 // notice replaces the form with a message and a Close button.
 func (a *Adapter) notice(text string) *slack.ViewSubmissionResponse {
-	plain := func(s string) *slack.TextBlockObject { return slack.NewTextBlockObject(slack.PlainTextType, s, false, false) }
+	plain := func(s string) *slack.TextBlockObject {
+		return slack.NewTextBlockObject(slack.PlainTextType, s, false, false)
+	}
 	return slack.NewUpdateViewSubmissionResponse(&slack.ModalViewRequest{
 		Type: slack.VTModal, Title: plain(a.atexts.FormNotSaved), Close: plain(a.atexts.FormClose),
 		Blocks: slack.Blocks{BlockSet: []slack.Block{slack.NewSectionBlock(

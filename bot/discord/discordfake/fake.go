@@ -59,7 +59,7 @@ type Options struct {
 type User struct {
 	ID         string
 	Username   string
-	GlobalName string // display name; may be empty
+	GlobalName string   // display name; may be empty
 	Locale     string   // client language ("fr", "en-US"), sent with interactions
 	Roles      []string // ids of their roles in the guild, sent with their interactions there
 	Bot        bool
@@ -141,7 +141,7 @@ func New(opts Options) *Server {
 		opts: opts, changed: make(chan struct{}), faults: map[string][]*Fault{},
 		users: map[string]User{}, lastID: 1_000_000_000_000_000_000, interactions: map[string]*interaction{},
 		attachments: map[string]Attachment{},
-		state: State{Calls: map[string]int{}},
+		state:       State{Calls: map[string]int{}},
 	}
 	s.users[BotID] = User{ID: BotID, Username: opts.BotName, Bot: true}
 	for _, u := range opts.Users {

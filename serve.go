@@ -16,6 +16,7 @@ import (
 	"github.com/relaisbot/relais/bot"
 	"github.com/relaisbot/relais/bot/widget"
 	"github.com/relaisbot/relais/config"
+	"github.com/relaisbot/relais/faq"
 	"github.com/relaisbot/relais/handoff"
 )
 
@@ -67,10 +68,26 @@ func serve(ctx context.Context, cfg config.Config, stdout io.Writer, logger *slo
 			dk.adapter.SetSummarizer(s, a.db, cfg.OpenAI.Timeout)
 		}
 	}
+	// FAQ admin commands (/faq) in Slack and Discord; admins are checked by
+	// each adapter from the configuration.
+	admin := faq.NewAdmin(a.faq, a.db, faqTry(a.engine), logger.With("component", "faq-admin"))
+	if dk != nil {
+		dk.adapter.SetAdmin(admin)
+		dk.adapter.SetStats(func(ctx context.Context, lang bot.Lang, since time.Duration) (string, error) {
+			r, gaps, err := buildReport(ctx, a.db, since, time.Now())
+			if err != nil {
+				return "", err
+			}
+			return r.Format(lang, gaps), nil
+		})
+	}
 	delivered, failed := agents.OutboxHooks()
 	dc, err := newDiscord(cfg, a.engine, a.db, m.dispatcherHooks(string(bot.ChannelDiscord), delivered, failed), logger)
 	if err != nil {
 		return err
+	}
+	if dc != nil {
+		dc.adapter.SetAdmin(admin)
 	}
 	mux.Handle("GET /metrics", m)
 	mux.HandleFunc("GET /healthz", func(rw http.ResponseWriter, _ *http.Request) {

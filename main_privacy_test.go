@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/relaisbot/relais/bot"
+	"github.com/relaisbot/relais/handoff/slack/slackfake"
 	"github.com/relaisbot/relais/storage"
 )
 
@@ -146,5 +148,56 @@ func eventually(t *testing.T, what string, cond func() bool) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// A FAQ admin exports and erases a customer's data from Slack with
+// /relais customer; anyone else is refused; erasing asks for confirmation.
+func TestCustomerCommandInSlack(t *testing.T) {
+	sfake := newFakeSlack(t)
+	env := slackEnv(sfake)
+	env["RELAIS_ADMIN_SLACK_USERS"] = "U0MARIE"
+	r := startRelais(t, "", env)
+
+	c := dialWidget(t, r.URL)
+	c.hello("", 0, "en")
+	ack, _ := c.ask("m1", "where is my parcel? my address is 12 Secret Street")
+	msg, err := openStore(t, r).MessageByID(context.Background(), ack.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := "#" + strconv.FormatInt(msg.ConversationID, 10)
+
+	if got := slackCommand(t, sfake, "U0PAUL", "/relais", "customer export "+ref); !strings.Contains(got, "Only FAQ admins") {
+		t.Errorf("export by a non-admin: %q", got)
+	}
+	if got := slackCommand(t, sfake, "U0MARIE", "/relais", "customer export #999999"); !strings.Contains(got, "999999") {
+		t.Errorf("export of a conversation that does not exist: %q", got)
+	}
+	if got := slackCommand(t, sfake, "U0MARIE", "/relais", "customer export "+ref); !strings.Contains(got, "Export of 1 conversations") {
+		t.Errorf("export: %q", got)
+	}
+	st := waitSlack(t, sfake, "the export file", func(st slackfake.State) bool { return len(st.Files) == 1 && st.Files[0].Content != nil })
+	if f := st.Files[0]; !strings.Contains(string(f.Content), "12 Secret Street") || !slices.Contains(f.Channels, sfake.DMChannel("U0MARIE")) {
+		t.Errorf("export file %s in %v: want the conversation, sent to Marie privately", f.Content, f.Channels)
+	}
+
+	if got := slackCommand(t, sfake, "U0MARIE", "/relais", "customer erase "+ref); !strings.Contains(got, "customer erase "+ref+" confirm") {
+		t.Errorf("unconfirmed erase: %q", got)
+	}
+	if got := slackCommand(t, sfake, "U0PAUL", "/relais", "customer erase "+ref+" confirm"); !strings.Contains(got, "Only FAQ admins") {
+		t.Errorf("erase by a non-admin: %q", got)
+	}
+	if _, err := openStore(t, r).Conversation(context.Background(), msg.ConversationID); err != nil {
+		t.Fatalf("an unconfirmed or refused erase deleted the conversation: %v", err)
+	}
+	if got := slackCommand(t, sfake, "U0MARIE", "/relais", "customer erase "+ref+" confirm"); !strings.Contains(got, "Erased 1 conversations") {
+		t.Errorf("erase: %q", got)
+	}
+	if _, err := openStore(t, r).Conversation(context.Background(), msg.ConversationID); err == nil {
+		t.Error("the conversation is still stored after the erasure")
+	}
+	if out, _, err := runCmd(t, map[string]string{"RELAIS_DB": r.DB}, "", "faq", "audit"); err != nil || !strings.Contains(out, "slack:U0MARIE") {
+		t.Errorf("the audit log does not name who erased: %v\n%s", err, out)
 	}
 }

@@ -73,6 +73,7 @@ func serve(ctx context.Context, cfg config.Config, stdout io.Writer, logger *slo
 	admin := faq.NewAdmin(a.faq, a.db, faqTry(a.engine), logger.With("component", "faq-admin"))
 	if dk != nil {
 		dk.adapter.SetAdmin(admin)
+		dk.adapter.SetCustomers(a.privacy)
 		dk.adapter.SetStats(func(ctx context.Context, lang bot.Lang, since time.Duration) (string, error) {
 			r, gaps, err := buildReport(ctx, a.db, since, time.Now())
 			if err != nil {

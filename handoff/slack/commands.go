@@ -257,6 +257,9 @@ func (a *Adapter) runRelais(ctx context.Context, cmd slack.SlashCommand) {
 	case len(args) == 0 || args[0] == "help" || args[0] == "aide":
 		tell(a.atexts.RelaisUsage)
 		return
+	case args[0] == "customer" || args[0] == "client":
+		a.runCustomer(ctx, cmd, strings.Fields(cmd.Text)[1:], tell) // references are case-sensitive
+		return
 	case args[0] != "stats" && args[0] != "statistiques":
 		tell(fmt.Sprintf(a.atexts.RelaisUnknown, truncate(args[0], 40)) + " " + a.atexts.RelaisUsage)
 		return

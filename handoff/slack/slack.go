@@ -182,6 +182,7 @@ type Adapter struct {
 	desk      Desk
 	admin     FAQAdmin
 	stats     Stats
+	customers Customers
 	botUserID string
 	progress  map[int64]progress // outbox item id → how far its delivery got
 

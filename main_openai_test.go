@@ -1,6 +1,8 @@
 package main
 
 import (
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -206,6 +208,23 @@ func TestOpenAIFallsBack(t *testing.T) {
 	replies, took := ask("open", "where is my parcel")
 	if len(fake.Requests()) != sent || took > time.Second || strings.HasPrefix(replies[0].Text, phrasedOpen) {
 		t.Errorf("open breaker: %d requests sent, waited %v, replies %+v", len(fake.Requests())-sent, took, replies)
+	}
+
+	// The counters tell operators what happened.
+	resp, err := http.Get(r.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	for _, want := range []string{
+		`relais_llm_calls_total{kind="embed"}`, `relais_llm_calls_total{kind="phrase"}`,
+		`relais_llm_failures_total{reason="rate_limited"}`, `relais_llm_failures_total{reason="server_error"}`,
+		`relais_llm_failures_total{reason="circuit_open"}`, "relais_llm_tokens_total ",
+	} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
 	}
 }
 

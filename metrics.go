@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/relaisbot/relais/bot"
+	"github.com/relaisbot/relais/faq/openai"
 	"github.com/relaisbot/relais/handoff"
 	"github.com/relaisbot/relais/storage"
 )
@@ -22,6 +23,7 @@ import (
 // the Prometheus text exposition format at GET /metrics.
 type metrics struct {
 	db     *storage.DB
+	llm    func() openai.Stats // the language model's counters; nil when it is off
 	logger *slog.Logger
 
 	mu         sync.Mutex
@@ -127,6 +129,14 @@ func (m *metrics) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	gauge(&b, "relais_go_sys_bytes", "Bytes obtained from the system by the Go runtime.", nil, map[string]float64{"": float64(ms.Sys)})
 	gauge(&b, "relais_outbox_pending", "Outbox items waiting for delivery, by target.", []string{"target"}, toFloats(depth))
 	gauge(&b, "relais_conversations", "Conversations by state.", []string{"state"}, toFloats(states))
+	if m.llm != nil {
+		st := m.llm()
+		counter(&b, "relais_llm_calls_total", "Language-model calls, by kind (those refused by the budget or the circuit breaker included).", []string{"kind"}, toFloats(st.Calls))
+		counter(&b, "relais_llm_failures_total", "Language-model calls that failed or were refused, by reason; Relais answered without the model.", []string{"reason"}, toFloats(st.Failures))
+		counter(&b, "relais_llm_tokens_total", "Language-model tokens used since start (prompt and completion).", nil, map[string]float64{"": float64(st.Tokens)})
+		gauge(&b, "relais_llm_tokens_today", "Language-model tokens used today (UTC), against the daily budget.", nil, map[string]float64{"": float64(st.TokensToday)})
+		gauge(&b, "relais_llm_daily_token_budget", "Daily token budget (0 = none).", nil, map[string]float64{"": float64(st.DailyTokenBudget)})
+	}
 	if kpis != nil {
 		for _, g := range []struct {
 			name, help string
@@ -166,7 +176,7 @@ func (m *metrics) kpisCached(ctx context.Context) *handoff.Report {
 	return &r
 }
 
-func toFloats[K ~string](m map[K]int) map[string]float64 {
+func toFloats[K ~string, V int | int64](m map[K]V) map[string]float64 {
 	out := make(map[string]float64, len(m))
 	for k, v := range m {
 		out[string(k)] = float64(v)

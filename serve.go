@@ -31,6 +31,9 @@ func serve(ctx context.Context, cfg config.Config, stdout io.Writer, logger *slo
 	}
 	defer a.close()
 	m.db = a.db
+	if a.llm != nil {
+		m.llm = a.llm.stats
+	}
 
 	// The widget reports agents' messages delivered to the desk service, which
 	// asks the widget who is offline: the service is set right after.

@@ -109,7 +109,9 @@ func (e *Erasure) add(o Erasure) {
 const KindErase = "erase"
 
 // ErasePayload names the outside copies to delete: a desk thread (Channel,
-// Thread), or a Discord customer's direct messages and threads (User, Threads).
+// Thread), or a Discord customer's direct messages and threads (User, Threads,
+// and Channel: where they were answered last if not in one of those threads,
+// normally their DM channel).
 type ErasePayload struct {
 	Channel string   `json:"channel,omitempty"`
 	Thread  string   `json:"thread,omitempty"`

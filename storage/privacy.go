@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -294,6 +295,14 @@ func (db *DB) eraseDiscordUser(ctx context.Context, tx *sql.Tx, user string) (*b
 	if err != nil {
 		return nil, fmt.Errorf("list Discord threads: %w", err)
 	}
+	// Where they were answered last, if not one of their threads: their DM
+	// channel (or the support channel, when no thread could be opened; the
+	// adapter checks that it is a DM before deleting anything in it).
+	var route string
+	err = tx.QueryRowContext(ctx, `SELECT channel_id FROM discord_routes WHERE user_id = ?`, user).Scan(&route)
+	if err != nil && err != sql.ErrNoRows {
+		return nil, fmt.Errorf("load Discord route: %w", err)
+	}
 	res, err := tx.ExecContext(ctx, `DELETE FROM discord_routes WHERE user_id = ?`, user)
 	if err != nil {
 		return nil, fmt.Errorf("delete Discord route: %w", err)
@@ -305,7 +314,11 @@ func (db *DB) eraseDiscordUser(ctx context.Context, tx *sql.Tx, user string) (*b
 	if routes == 0 && len(threads) == 0 {
 		return nil, nil
 	}
-	payload, _ := json.Marshal(bot.ErasePayload{User: user, Threads: threads})
+	p := bot.ErasePayload{User: user, Threads: threads}
+	if !slices.Contains(threads, route) {
+		p.Channel = route
+	}
+	payload, _ := json.Marshal(p)
 	it := bot.OutboxItem{Target: string(bot.ChannelDiscord), Kind: bot.KindErase, Payload: payload}
 	if err := db.insertOutbox(ctx, tx, 0, nil, &it); err != nil {
 		return nil, err

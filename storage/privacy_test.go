@@ -167,7 +167,7 @@ func TestEraseDiscordCustomer(t *testing.T) {
 	}
 	var p bot.ErasePayload
 	json.Unmarshal(items[0].Payload, &p)
-	if p.User != "u1" || len(p.Threads) != 1 || p.Threads[0] != "t1" {
+	if p.User != "u1" || len(p.Threads) != 1 || p.Threads[0] != "t1" || p.Channel != "dm1" {
 		t.Errorf("Discord erase payload = %+v", p)
 	}
 }

@@ -34,8 +34,12 @@ func noMentions() *discordgo.MessageAllowedMentions {
 // cannot be reached for good (with what to fix), a plain error otherwise.
 // Each part carries a nonce made from the item's id with enforce_nonce, so a
 // retry after an ambiguous failure does not post twice; parts posted before
-// a failure are skipped on retry.
+// a failure are skipped on retry. A bot.KindErase item deletes Relais's
+// copies of an erased customer (see deliverErase).
 func (a *Adapter) Deliver(ctx context.Context, it bot.OutboxItem) error {
+	if it.Kind == bot.KindErase {
+		return a.classify(a.deliverErase(ctx, it))
+	}
 	if it.Kind != bot.KindDeliver {
 		return bot.Permanent(fmt.Errorf("discord: unknown outbox item kind %q", it.Kind))
 	}

@@ -5,7 +5,9 @@
 // a support bot uses (gateway discovery, users, DM channels, messages with
 // nonces, threads, thread members, interaction callbacks with modals and
 // deferred answers, follow-ups and edits of interaction answers with
-// attachments, application commands, attachment downloads). Any other endpoint
+// attachments, application commands, attachment downloads, and what an
+// erasure uses: message history, deleting messages and threads, unarchiving
+// threads). Any other endpoint
 // answers 404 with Discord's JSON error, as a fake should rather than invent
 // behaviour.
 //
@@ -53,6 +55,10 @@ type Options struct {
 	// NoPrivateThreads makes creating private threads fail with 403 Missing
 	// Permissions (the bot lacks Create Private Threads).
 	NoPrivateThreads bool
+	// NoManageThreads plays a bot without Manage Threads: deleting a thread
+	// fails with 403 Missing Permissions (50013), and so do archiving,
+	// locking and unarchiving a locked thread.
+	NoManageThreads bool
 }
 
 // User is a Discord user.

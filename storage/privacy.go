@@ -201,13 +201,51 @@ func (db *DB) ExpireConversations(ctx context.Context, before time.Time, actor s
 	var e bot.Erasure
 	var items []bot.OutboxItem
 	err := db.update(ctx, func(tx *sql.Tx) error {
-		ids, err := queryIDs(ctx, tx, `SELECT id FROM conversations WHERE updated_at < ? ORDER BY id LIMIT ?`,
+		var ids []int64
+		var discordUsers []string
+		rows, err := tx.QueryContext(ctx, `SELECT id, channel, customer_key FROM conversations WHERE updated_at < ? ORDER BY id LIMIT ?`,
 			db.stamp(before), limit)
-		if err != nil || len(ids) == 0 {
+		if err != nil {
+			return fmt.Errorf("list expired conversations: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			var channel, key string
+			if err := rows.Scan(&id, &channel, &key); err != nil {
+				return fmt.Errorf("list expired conversations: %w", err)
+			}
+			ids = append(ids, id)
+			if bot.Channel(channel) == bot.ChannelDiscord && !slices.Contains(discordUsers, key) {
+				discordUsers = append(discordUsers, key)
+			}
+		}
+		if err := rows.Err(); err != nil || len(ids) == 0 {
 			return err
 		}
+		rows.Close()
 		if e, items, err = db.erase(ctx, tx, ids); err != nil {
 			return err
+		}
+		// Relais's messages to a Discord customer are deleted once none of
+		// their conversations is left: a DM holds all their conversations.
+		for _, user := range discordUsers {
+			var left int
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM conversations WHERE channel = ? AND customer_key = ?`,
+				bot.ChannelDiscord, user).Scan(&left); err != nil {
+				return fmt.Errorf("count a Discord customer's conversations: %w", err)
+			}
+			if left > 0 {
+				continue
+			}
+			it, err := db.eraseDiscordUser(ctx, tx, user)
+			if err != nil {
+				return err
+			}
+			if it != nil {
+				items = append(items, *it)
+				e.Copies++
+			}
 		}
 		return db.audit(ctx, tx, faq.AuditRecord{Actor: actor, Action: "conversations.expire",
 			Subject: "inactive since " + before.UTC().Format(time.DateOnly),

@@ -229,3 +229,32 @@ func TestIDsAreNeverReused(t *testing.T) {
 		conv, lastMsg = next, c.Messages[0].ID
 	}
 }
+
+// Retention deletes Relais's copies on Discord once none of the customer's
+// conversations is left (their DM holds all of them).
+func TestExpireDiscordCopies(t *testing.T) {
+	db := open(t)
+	ctx := context.Background()
+	conversationWithEverything(t, db, bot.ChannelDiscord, "u1", "old question", t0.AddDate(0, 0, -100))
+	conversationWithEverything(t, db, bot.ChannelDiscord, "u2", "old question", t0.AddDate(0, 0, -100))
+	conversationWithEverything(t, db, bot.ChannelDiscord, "u2", "recent question", t0.AddDate(0, 0, -5))
+	db.SetDiscordRoute(ctx, "u1", "dm1")
+	db.SetDiscordRoute(ctx, "u2", "dm2")
+
+	e, err := db.ExpireConversations(ctx, t0.AddDate(0, 0, -90), "retention", 100)
+	if err != nil || e.Conversations != 2 {
+		t.Fatalf("expiry = %+v, %v; want 2 conversations", e, err)
+	}
+	items, _ := db.DueOutbox(ctx, string(bot.ChannelDiscord), time.Now().Add(time.Hour), 10)
+	if len(items) != 1 {
+		t.Fatalf("Discord items = %+v, want one erase (u1's; u2 still has a conversation)", items)
+	}
+	var p bot.ErasePayload
+	json.Unmarshal(items[0].Payload, &p)
+	if items[0].Kind != bot.KindErase || p.User != "u1" || p.Channel != "dm1" {
+		t.Errorf("Discord erase item %+v, payload %+v; want u1's DM", items[0], p)
+	}
+	if ch, err := db.DiscordRoute(ctx, "u2"); err != nil || ch != "dm2" {
+		t.Errorf("u2's route = %q, %v; want kept", ch, err)
+	}
+}

@@ -19,7 +19,7 @@ type Draft struct {
 	SuggestedID string // the entry id the agent suggests, if any
 	Author      string // who proposed it
 	CreatedAt   time.Time
-	Source      string // where it comes from, e.g. "slack:C0123:1700000000.000100"
+	Source      string // where it comes from, e.g. "slack:C0123:1700000000.000100:1700000042.000200" (channel, thread, message)
 }
 
 // Draft records an agent's answer as a proposed entry awaiting approval

@@ -269,14 +269,12 @@ func (db *DB) erase(ctx context.Context, tx *sql.Tx, ids []int64) (bot.Erasure, 
 	e := bot.Erasure{IDs: ids}
 	var items []bot.OutboxItem
 	// The largest ids given so far, before deleting anything.
-	maxIDs := map[string]int64{}
-	for _, table := range []string{"conversations", "messages"} {
-		var n int64
-		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM `+table).Scan(&n); err != nil {
-			return e, nil, fmt.Errorf("read the largest id: %w", err)
-		}
-		maxIDs[table] = n
+	var maxConversation, maxMessage int64
+	if err := tx.QueryRowContext(ctx, `SELECT (SELECT COALESCE(MAX(id), 0) FROM conversations),
+		(SELECT COALESCE(MAX(id), 0) FROM messages)`).Scan(&maxConversation, &maxMessage); err != nil {
+		return e, nil, fmt.Errorf("read the largest ids: %w", err)
 	}
+	maxIDs := map[string]int64{"conversations": maxConversation, "messages": maxMessage}
 	for _, id := range ids {
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM messages WHERE conversation_id = ?`, id).Scan(&n); err != nil {
@@ -295,9 +293,12 @@ func (db *DB) erase(ctx context.Context, tx *sql.Tx, ids []int64) (bot.Erasure, 
 			}
 			items = append(items, it)
 			e.Copies++
-			// Drafts proposed from the thread quote the customer.
-			if _, err := tx.ExecContext(ctx, `DELETE FROM faq_drafts WHERE status = 'pending' AND source LIKE ? ESCAPE '\'`,
-				likePrefix("slack:"+channel+":"+thread)); err != nil {
+			// Drafts proposed from the thread quote the customer. Their source
+			// is "slack:CHANNEL:THREAD:MESSAGE", or, for drafts made before
+			// that form, the id of one of the conversation's messages.
+			if _, err := tx.ExecContext(ctx, `DELETE FROM faq_drafts WHERE status = 'pending' AND (source LIKE ? ESCAPE '\'
+				OR source IN (SELECT external_id FROM messages WHERE conversation_id = ?))`,
+				likePrefix("slack:"+channel+":"+thread+":"), id); err != nil {
 				return e, nil, fmt.Errorf("delete drafts: %w", err)
 			}
 		case err != sql.ErrNoRows:

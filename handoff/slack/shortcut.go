@@ -79,17 +79,18 @@ func (a *Adapter) proposeFromShortcut(ctx context.Context, cb slack.InteractionC
 		tell(a.atexts.Internal)
 		return
 	}
-	source := externalID(channel, m.Timestamp)
+	id := externalID(channel, m.Timestamp)
 	answer, at := "", tsTime(m.Timestamp)
 	for _, msg := range msgs {
-		if msg.ExternalID == source {
+		if msg.ExternalID == id {
 			answer, at = msg.Text, msg.CreatedAt // what the customer got
 		}
 	}
 	if answer == "" { // an internal note, or a reply Relais did not relay
 		answer = a.stripNote(a.plainText(ctx, m.Text))
 	}
-	text, err := a.propose(ctx, th, a.person(ctx, user, cb.User.Name), msgs, answer, at, source, "")
+	text, err := a.propose(ctx, th, a.person(ctx, user, cb.User.Name), msgs, answer, at,
+		draftSource(channel, m.ThreadTimestamp, m.Timestamp), "")
 	if err != nil {
 		log.Error("slack: cannot store a FAQ draft", "conversation", th.ConversationID, "err", err)
 		text = a.atexts.Internal
@@ -121,12 +122,24 @@ func (a *Adapter) proposeFromThread(ctx context.Context, ev *slackevents.Message
 		tell(fmt.Sprintf(a.atexts.DraftNoReply, "`!faq`"))
 		return nil
 	}
-	text, err := a.propose(ctx, th, a.person(ctx, ev.User, ev.User), msgs, reply.Text, reply.CreatedAt, reply.ExternalID, suggested)
+	source := reply.ExternalID
+	if _, ts, ok := parseExternalID(reply.ExternalID); ok {
+		source = draftSource(th.Channel, th.Thread, ts)
+	}
+	text, err := a.propose(ctx, th, a.person(ctx, ev.User, ev.User), msgs, reply.Text, reply.CreatedAt, source, suggested)
 	if err != nil {
 		return fmt.Errorf("store FAQ draft: %w", err)
 	}
 	tell(text)
 	return nil
+}
+
+// draftSource is the source of a FAQ draft made of message ts in a
+// conversation's thread: "slack:CHANNEL:THREAD:TS". Erasing the customer
+// deletes the pending drafts whose source starts with their thread's
+// "slack:CHANNEL:THREAD:" (storage's erase), as they quote the customer.
+func draftSource(channel, thread, ts string) string {
+	return "slack:" + channel + ":" + thread + ":" + ts
 }
 
 // propose stores answer (given at `at`) as a draft, with the customer's

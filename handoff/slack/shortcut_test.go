@@ -61,7 +61,7 @@ func TestDrafts(t *testing.T) {
 		t.Fatalf("drafts %+v, want 1", drafts)
 	}
 	if d := drafts[0]; d.Question != question || d.Answer != "Yes, we wrap it for free: tick “gift” at checkout." ||
-		d.Author != "Bob Durand (slack)" || d.Source != "slack:"+channel+":"+ts || d.Lang != bot.LangEN {
+		d.Author != "Bob Durand (slack)" || d.Source != "slack:"+channel+":"+th.Thread+":"+ts || d.Lang != bot.LangEN {
 		t.Errorf("draft %+v", d)
 	}
 

@@ -33,7 +33,7 @@ func newDesk(cfg config.Config, db *storage.DB, agents slack.Desk, hooks bot.Dis
 		BotToken: cfg.Slack.BotToken, AppToken: cfg.Slack.AppToken, SigningSecret: cfg.Slack.SigningSecret,
 		Channel: cfg.Slack.Channel, Mode: cfg.Slack.Mode, APIURL: cfg.Slack.APIURL, Lang: lang,
 		NoteMarker: cfg.Slack.NoteMarker, OnCallGroup: cfg.Slack.OnCallGroup,
-		AdminUsers: cfg.Admin.SlackUsers, AdminGroup: cfg.Admin.SlackGroup,
+		AdminUsers: cfg.Admin.SlackUsers, AdminGroup: cfg.Admin.SlackGroup, Timeout: cfg.Slack.Timeout,
 	}, db, logger)
 	if err != nil {
 		return nil, err

@@ -29,7 +29,7 @@ func newDiscord(cfg config.Config, engine discord.Engine, db *storage.DB, hooks 
 	d := cfg.Discord
 	adapter, err := discord.New(discord.Config{
 		Token: d.Token, DMs: d.DMs, SupportChannel: d.SupportChannel, PrivateThreads: d.PrivateThreads, APIBase: d.APIBase,
-		AdminRoles: cfg.Admin.DiscordRoles,
+		AdminRoles: cfg.Admin.DiscordRoles, Timeout: d.Timeout,
 	}, engine, db, logger)
 	if err != nil {
 		return nil, err

@@ -25,8 +25,9 @@ type OutboxStore interface {
 
 // Deliverer delivers outbox items of one target to the outside world.
 // Deliver returns nil once the item is delivered, a *RetryAfterError when the
-// platform asked to wait (HTTP 429), a PermanentError when retrying cannot
-// help, and any other error for a failure worth retrying with backoff.
+// platform asked to wait (HTTP 429), a Permanent error when retrying cannot
+// help, an Unavailable error when the target takes nothing until an operator
+// fixes it, and any other error for a failure worth retrying with backoff.
 type Deliverer interface {
 	Deliver(ctx context.Context, it OutboxItem) error
 }
@@ -49,6 +50,19 @@ func (e permanentError) Unwrap() error { return e.err }
 // Permanent wraps err so that the dispatcher gives up at once.
 func Permanent(err error) error { return permanentError{err} }
 
+// unavailableError marks a failure of the whole target, not of the item.
+type unavailableError struct{ err error }
+
+func (e unavailableError) Error() string { return e.err.Error() }
+func (e unavailableError) Unwrap() error { return e.err }
+
+// Unavailable wraps err to say that the target takes no item at all until
+// an operator fixes something (a refused token): the dispatcher keeps the
+// item pending without counting the attempt, so that nothing is given up on,
+// and pauses the whole target, trying again with backoff (MaxPause at most)
+// so that delivery resumes soon after the fix.
+func Unavailable(err error) error { return unavailableError{err} }
+
 // DispatcherConfig tunes a Dispatcher. Zero values take the defaults.
 type DispatcherConfig struct {
 	MaxAttempts int           // attempts before giving up (default 8)
@@ -56,6 +70,7 @@ type DispatcherConfig struct {
 	MaxBackoff  time.Duration // longest retry delay (default 5m)
 	Parallel    int           // items (of different conversations) delivered at once (default 4)
 	Poll        time.Duration // longest sleep without a Kick (default 5s)
+	MaxPause    time.Duration // longest pause while the target is Unavailable (default 1m)
 	// Delivered and Failed, if set, are called after an item is delivered or
 	// given up on (for delivery marks). They must not block for long.
 	Delivered func(ctx context.Context, it OutboxItem)
@@ -74,6 +89,10 @@ type Dispatcher struct {
 	logger  *slog.Logger
 	now     func() time.Time
 	kick    chan struct{}
+
+	mu          sync.Mutex
+	pausedUntil time.Time // the target is Unavailable until then
+	outages     int       // Unavailable answers in a row
 }
 
 // NewDispatcher returns a Dispatcher of target's items through handler.
@@ -93,6 +112,9 @@ func NewDispatcher(store OutboxStore, target string, handler Deliverer, cfg Disp
 	if cfg.Poll <= 0 {
 		cfg.Poll = 5 * time.Second
 	}
+	if cfg.MaxPause <= 0 {
+		cfg.MaxPause = time.Minute
+	}
 	return &Dispatcher{store: store, target: target, handler: handler, cfg: cfg, logger: logger,
 		now: time.Now, kick: make(chan struct{}, 1)}
 }
@@ -111,6 +133,15 @@ func (d *Dispatcher) Kick() {
 // Run delivers items until ctx ends.
 func (d *Dispatcher) Run(ctx context.Context) {
 	for {
+		if wait := d.pausedFor(); wait > 0 {
+			t := time.NewTimer(wait)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return
+			case <-t.C:
+			}
+		}
 		n, err := d.deliverDue(ctx)
 		if ctx.Err() != nil {
 			return
@@ -172,6 +203,7 @@ func (d *Dispatcher) deliver(ctx context.Context, it OutboxItem) error {
 	err := d.handler.Deliver(ctx, it)
 	log := d.logger.With("target", d.target, "kind", it.Kind, "item", it.ID, "conversation", it.ConversationID, "attempt", it.Attempts+1)
 	if err == nil {
+		d.resume()
 		// Record it even if shutdown began meanwhile: it was delivered.
 		if err := d.store.CompleteOutbox(context.WithoutCancel(ctx), it.ID); err != nil {
 			log.Error("outbox: delivered but cannot mark it done; it may be delivered again", "err", err)
@@ -187,7 +219,13 @@ func (d *Dispatcher) deliver(ctx context.Context, it OutboxItem) error {
 	}
 	var perm permanentError
 	var ra *RetryAfterError
+	var down unavailableError
 	switch {
+	case errors.As(err, &down):
+		// Not the item's fault: it stays pending as it is, and every item
+		// of the target waits.
+		log.Warn("outbox: target unavailable; its items wait", "retry_in", d.pause().Round(time.Millisecond), "err", err)
+		return nil
 	case errors.As(err, &perm) || it.Attempts+1 >= d.cfg.MaxAttempts:
 		log.Error("outbox: delivery failed for good", "err", err)
 		if ferr := d.store.FailOutbox(ctx, it.ID, err.Error()); ferr != nil {
@@ -213,6 +251,35 @@ func (d *Dispatcher) retry(ctx context.Context, log *slog.Logger, it OutboxItem,
 		return err
 	}
 	return nil
+}
+
+// pause stops deliveries of the target for a while, longer after each
+// Unavailable answer in a row, and returns how long.
+func (d *Dispatcher) pause() time.Duration {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	now := d.now()
+	if now.Before(d.pausedUntil) { // another item of the batch paused it already
+		return d.pausedUntil.Sub(now)
+	}
+	wait := min(d.backoff(d.outages), d.cfg.MaxPause)
+	d.outages++
+	d.pausedUntil = now.Add(wait)
+	return wait
+}
+
+// resume ends a pause: an item was delivered, so the target works.
+func (d *Dispatcher) resume() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.outages, d.pausedUntil = 0, time.Time{}
+}
+
+// pausedFor returns how long deliveries are still paused.
+func (d *Dispatcher) pausedFor() time.Duration {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.pausedUntil.Sub(d.now())
 }
 
 // backoff returns the delay before attempt n+2: MinBackoff·2ⁿ, capped, with

@@ -188,6 +188,56 @@ func TestDispatcherGivesUpLoudly(t *testing.T) {
 	}
 }
 
+// While the target is unavailable (a refused token), nothing is given up on
+// however long it lasts: items stay pending without using up their
+// attempts, the whole target pauses with backoff, and everything goes out,
+// in order, once it works again.
+func TestDispatcherWaitsOutAnUnavailableTarget(t *testing.T) {
+	db := openDB(t)
+	ids := queue(t, db, 2, 2)
+	d := newScripted()
+	down := bot.Unavailable(errors.New("token_revoked"))
+	d.errs[ids[0][0]] = []error{down, down, down, down, down} // more than MaxAttempts
+	d.errs[ids[1][0]] = []error{down}
+
+	var mu sync.Mutex
+	var failed []int64
+	disp := bot.NewDispatcher(db, "test", d, bot.DispatcherConfig{
+		MaxAttempts: 2, MinBackoff: 10 * time.Millisecond, MaxPause: 40 * time.Millisecond, Poll: time.Hour,
+		Failed: func(_ context.Context, it bot.OutboxItem, _ error) {
+			mu.Lock()
+			failed = append(failed, it.ID)
+			mu.Unlock()
+		},
+	}, discard())
+	stop := run(disp)
+	defer stop()
+	disp.Kick()
+	waitFor(t, "4 deliveries", func() bool { return d.count() == 4 })
+	mu.Lock()
+	defer mu.Unlock()
+	if len(failed) != 0 {
+		t.Errorf("items %v given up on while the target was unavailable", failed)
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if got := d.attempts[ids[0][0]]; got != 6 {
+		t.Errorf("unavailable item: %d attempts, want 6 (5 refused, then delivered)", got)
+	}
+	pos := map[int64]int{}
+	for i, it := range d.delivered {
+		pos[it.ID] = i
+		if it.ID == ids[0][0] && it.Attempts != 0 {
+			t.Errorf("unavailable item delivered with %d attempts recorded, want 0", it.Attempts)
+		}
+	}
+	for c, convIDs := range ids {
+		if pos[convIDs[0]] > pos[convIDs[1]] {
+			t.Errorf("conversation %d: delivered out of order", c)
+		}
+	}
+}
+
 // Items survive a restart: a new dispatcher on the same database delivers
 // what the stopped one did not.
 func TestDispatcherSurvivesRestart(t *testing.T) {

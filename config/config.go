@@ -107,15 +107,16 @@ type Handoff struct {
 
 // Slack is the agents' desk in Slack. It is enabled by setting a bot token.
 type Slack struct {
-	BotToken      string `toml:"bot_token"`
-	AppToken      string `toml:"app_token"`
-	SigningSecret string `toml:"signing_secret"`
-	Channel       string `toml:"channel"`
-	Mode          string `toml:"mode"`
-	APIURL        string `toml:"api_url"`
-	Lang          string `toml:"lang"`
-	NoteMarker    string `toml:"note_marker"`
-	OnCallGroup   string `toml:"oncall_group"`
+	BotToken      string        `toml:"bot_token"`
+	AppToken      string        `toml:"app_token"`
+	SigningSecret string        `toml:"signing_secret"`
+	Channel       string        `toml:"channel"`
+	Mode          string        `toml:"mode"`
+	APIURL        string        `toml:"api_url"`
+	Lang          string        `toml:"lang"`
+	NoteMarker    string        `toml:"note_marker"`
+	OnCallGroup   string        `toml:"oncall_group"`
+	Timeout       time.Duration `toml:"timeout"`
 }
 
 // Enabled reports whether the Slack desk is configured.
@@ -123,11 +124,12 @@ func (s Slack) Enabled() bool { return s.BotToken != "" }
 
 // Discord is Discord as a customer channel. It is enabled by setting a token.
 type Discord struct {
-	Token          string `toml:"token"`
-	DMs            bool   `toml:"dms"`
-	SupportChannel string `toml:"support_channel"`
-	PrivateThreads bool   `toml:"private_threads"`
-	APIBase        string `toml:"api_base"`
+	Token          string        `toml:"token"`
+	DMs            bool          `toml:"dms"`
+	SupportChannel string        `toml:"support_channel"`
+	PrivateThreads bool          `toml:"private_threads"`
+	APIBase        string        `toml:"api_base"`
+	Timeout        time.Duration `toml:"timeout"`
 }
 
 // Enabled reports whether the Discord channel is configured.
@@ -160,8 +162,8 @@ func Default() Config {
 		},
 		Handoff: Handoff{ReopenWindow: 24 * time.Hour, ExpectedWait: 15 * time.Minute, MinExpectedWait: 2 * time.Minute,
 			RemindAfter: 10 * time.Minute, FrustrationThreshold: 0.5},
-		Slack:   Slack{Mode: "socket", APIURL: "https://slack.com/api/", Lang: "en", NoteMarker: "note:"},
-		Discord: Discord{DMs: true, PrivateThreads: true, APIBase: "https://discord.com"},
+		Slack:   Slack{Mode: "socket", APIURL: "https://slack.com/api/", Lang: "en", NoteMarker: "note:", Timeout: 30 * time.Second},
+		Discord: Discord{DMs: true, PrivateThreads: true, APIBase: "https://discord.com", Timeout: 20 * time.Second},
 		OpenAI:  DefaultOpenAI(),
 	}
 }

@@ -133,6 +133,9 @@ func (c Config) Validate() Problems {
 		if u, err := url.Parse(d.APIBase); err != nil || u.Host == "" {
 			add("discord.api_base", "%q is not a URL", d.APIBase)
 		}
+		if d.Timeout <= 0 {
+			add("discord.timeout", "must be positive")
+		}
 	}
 	return p
 }
@@ -170,6 +173,9 @@ func (s Slack) validate() Problems {
 	}
 	if _, err := bot.ParseLang(s.Lang); err != nil {
 		add("slack.lang", "%v", err)
+	}
+	if s.Timeout <= 0 {
+		add("slack.timeout", "must be positive")
 	}
 	return p
 }

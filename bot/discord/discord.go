@@ -69,6 +69,9 @@ type Config struct {
 	// AdminRoles are the ids of the roles whose members are FAQ admins
 	// (/faq); empty: nobody administers the FAQ from Discord.
 	AdminRoles []string
+	// Timeout bounds one REST call (default 20s): a message that takes
+	// longer fails and is tried again later, with the same nonce.
+	Timeout time.Duration
 }
 
 // validate fills in defaults and reports every problem, each with its setting.
@@ -76,6 +79,9 @@ func (c *Config) validate() (*url.URL, error) {
 	c.Token = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(c.Token), "Bot "))
 	if c.APIBase == "" {
 		c.APIBase = DefaultAPIBase
+	}
+	if c.Timeout <= 0 {
+		c.Timeout = 20 * time.Second
 	}
 	var errs []error
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
@@ -210,7 +216,7 @@ func New(cfg Config, engine Engine, store Store, logger *slog.Logger) (*Adapter,
 	if cfg.APIBase != DefaultAPIBase {
 		transport = rewrite{base: base, next: transport}
 	}
-	s.Client = &http.Client{Timeout: 20 * time.Second, Transport: transport}
+	s.Client = &http.Client{Timeout: cfg.Timeout, Transport: transport}
 	s.Dialer = &websocket.Dialer{Proxy: http.ProxyFromEnvironment, HandshakeTimeout: 20 * time.Second, NetDialContext: a.dial}
 	s.SyncEvents = true              // handlers run in order on the gateway's reader; they only queue work
 	s.StateEnabled = false           // no cache of guilds and members: nothing needs it

@@ -295,4 +295,4 @@ func splitPost(text string, size, max int) []string {
 }
 
 // newHTTPClient is the client of the Web API and response_urls.
-func newHTTPClient() *http.Client { return &http.Client{Timeout: 30 * time.Second} }
+func newHTTPClient(timeout time.Duration) *http.Client { return &http.Client{Timeout: timeout} }

@@ -50,12 +50,17 @@ func slackCode(err error) string {
 	return ""
 }
 
+// tokenHint tells operators what to do about a refused bot token.
+const tokenHint = "fix slack.bot_token (RELAIS_SLACK_BOT_TOKEN) with the app's current bot token, or reinstall the app in the workspace; queued hand-overs are delivered once it works"
+
 // classify maps an error from delivering an item to what the dispatcher
-// must do: wait (rate limit), give up (permanent) or retry with backoff.
-// Auth and channel problems are logged loudly and reported by Healthy.
+// must do: wait (rate limit), wait for an operator (a refused token: every
+// item stays queued), give up (permanent) or retry with backoff. Auth and
+// channel problems are logged loudly and reported by Healthy; a delivery
+// that succeeds clears them.
 func (a *Adapter) classify(err error, kind string, conversationID int64) error {
 	if err == nil {
-		a.health.setChannel(nil)
+		a.health.delivered()
 		return nil
 	}
 	var rl *slack.RateLimitedError
@@ -69,11 +74,11 @@ func (a *Adapter) classify(err error, kind string, conversationID int64) error {
 	code := slackCode(err)
 	switch {
 	case authCodes[code]:
-		perm := fmt.Errorf("slack: the bot token was refused (%s): fix RELAIS_SLACK_BOT_TOKEN or reinstall the app: %w", code, err)
-		a.health.setAuth(perm)
+		down := fmt.Errorf("slack: the bot token was refused (%s): %s: %w", code, tokenHint, err)
+		a.health.setAuth(down)
 		a.logger.Error("SLACK DESK IS DOWN: the bot token was refused; nothing reaches the agents until it is fixed",
-			"error_code", code, "kind", kind, "conversation", conversationID)
-		return bot.Permanent(perm)
+			"error_code", code, "hint", tokenHint, "kind", kind, "conversation", conversationID)
+		return bot.Unavailable(down)
 	case channelCodes[code]:
 		perm := fmt.Errorf("slack: cannot post in channel %s (%s): %s: %w", a.cfg.Channel, code, hints[code], err)
 		a.health.setChannel(perm)
@@ -93,7 +98,8 @@ type health struct {
 	mu        sync.Mutex
 	socket    bool      // socket mode: the connection counts
 	ok        bool      // Start succeeded
-	auth      error     // the token was refused (sticky)
+	auth      error     // the bot token was refused (until Start or a delivery succeeds)
+	appAuth   error     // socket mode: the app-level token was refused (until a connection succeeds)
 	channel   error     // the channel refused a post (until a post succeeds)
 	connected bool      // socket mode: connected now
 	since     time.Time // socket mode: not connected since
@@ -116,10 +122,23 @@ func (h *health) setAuth(err error) {
 	h.auth = err
 }
 
+func (h *health) setAppAuth(err error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.appAuth = err
+}
+
 func (h *health) setChannel(err error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.channel = err
+}
+
+// delivered records a successful delivery: the bot token and the channel work.
+func (h *health) delivered() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.auth, h.channel = nil, nil
 }
 
 // setConnected records the Socket Mode connection's state.
@@ -127,7 +146,7 @@ func (h *health) setConnected(connected bool, err error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if connected {
-		h.connected, h.connErr = true, nil
+		h.connected, h.connErr, h.appAuth = true, nil, nil
 		return
 	}
 	if h.connected {
@@ -145,6 +164,8 @@ func (h *health) check(now time.Time) error {
 	switch {
 	case h.auth != nil:
 		return h.auth
+	case h.appAuth != nil:
+		return h.appAuth
 	case !h.ok:
 		return errors.New("slack: not started (auth.test has not succeeded)")
 	case h.channel != nil:

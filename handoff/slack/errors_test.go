@@ -102,31 +102,45 @@ func TestRateLimitWithDispatcherPostsOnce(t *testing.T) {
 	}
 }
 
-func TestRefusedTokenIsPermanentAndUnhealthy(t *testing.T) {
+// A refused token stops the desk, not the hand-overs: the item stays
+// queued (nothing is given up on), Healthy says what to fix, the error is
+// loud, and once the token works again the item goes out and Healthy clears.
+func TestRefusedTokenKeepsItemsQueuedAndRecovers(t *testing.T) {
 	f := newFixture(t, setup{mode: "events"})
 	if err := f.adapter.Healthy(); err != nil {
 		t.Fatalf("Healthy() = %v before the fault", err)
 	}
-	f.fake.Inject("chat.postMessage", slackfake.Fault{Error: "invalid_auth", Times: -1})
-	f.handOff("cust-1")
+	f.fake.Inject("chat.postMessage", slackfake.Fault{Error: "token_revoked", Times: -1})
+	conv := f.handOff("cust-1")
 	failed := f.runDispatcher()
+	// More tries than the dispatcher's MaxAttempts (5): the item is not given up on.
+	f.waitFake("the dispatcher to keep trying", func(s slackfake.State) bool { return s.Calls["chat.postMessage"] >= 6 })
 	select {
 	case it := <-failed:
-		if it.Attempts != 0 {
-			t.Errorf("given up after %d earlier attempts, want at once", it.Attempts)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("the dispatcher never gave up")
+		t.Fatalf("item %d given up on while the token was refused; it must stay queued", it.ID)
+	default:
 	}
-	if n := f.fake.State().Calls["chat.postMessage"]; n != 1 {
-		t.Errorf("chat.postMessage called %d times, want 1 (no retry)", n)
+	if f.outboxEmpty() {
+		t.Fatal("the hand-over left the outbox while the token was refused")
 	}
 	err := f.adapter.Healthy()
-	if err == nil || !strings.Contains(err.Error(), "invalid_auth") {
-		t.Errorf("Healthy() = %v, want the refused token", err)
+	if err == nil || !strings.Contains(err.Error(), "token_revoked") || !strings.Contains(err.Error(), "RELAIS_SLACK_BOT_TOKEN") {
+		t.Errorf("Healthy() = %v, want the refused token and what to fix", err)
 	}
-	if !strings.Contains(f.logs.String(), "SLACK DESK IS DOWN") {
-		t.Error("a refused token should be logged loudly")
+	if logs := f.logs.String(); !strings.Contains(logs, "SLACK DESK IS DOWN") || !strings.Contains(logs, "RELAIS_SLACK_BOT_TOKEN") {
+		t.Error("a refused token should be logged loudly, with what to do")
+	}
+
+	f.fake.Heal()
+	f.waitFor("the hand-over delivered after the token works again", f.outboxEmpty)
+	if n := len(parents(f.fake.State())); n != 1 {
+		t.Errorf("got %d parent messages, want 1", n)
+	}
+	if n := len(f.fake.State().Thread(channel, f.thread(conv.ID).Thread)); n != 1 {
+		t.Errorf("got %d transcript posts, want 1", n)
+	}
+	if err := f.adapter.Healthy(); err != nil {
+		t.Errorf("Healthy() = %v after a successful delivery", err)
 	}
 }
 

@@ -61,6 +61,9 @@ type Config struct {
 	OnCallGroup   string   // user group id (S…) mentioned in reminders and low-rating alerts; optional
 	AdminUsers    []string // user ids (U…) of the FAQ admins; optional
 	AdminGroup    string   // user group id (S…) whose members are FAQ admins; optional
+	// Timeout bounds one Web API call (default 30s): a post that takes
+	// longer fails and its outbox item is tried again later.
+	Timeout time.Duration
 }
 
 // validate fills in defaults and reports every problem, each with its setting.
@@ -73,6 +76,9 @@ func (c *Config) validate() error {
 	}
 	if c.Lang == "" {
 		c.Lang = bot.LangEN
+	}
+	if c.Timeout <= 0 {
+		c.Timeout = 30 * time.Second
 	}
 	if strings.TrimSpace(c.NoteMarker) == "" {
 		c.NoteMarker = "note:"
@@ -200,7 +206,7 @@ func New(cfg Config, store Store, logger *slog.Logger) (*Adapter, error) {
 	if store == nil || logger == nil {
 		return nil, errors.New("slack: store and logger are required")
 	}
-	hc := newHTTPClient()
+	hc := newHTTPClient(cfg.Timeout)
 	client := slack.New(cfg.BotToken,
 		slack.OptionAPIURL(cfg.APIURL),
 		slack.OptionAppLevelToken(cfg.AppToken),

@@ -38,7 +38,7 @@ func (a *Adapter) runSocket(ctx context.Context) {
 			a.health.setConnected(false, err)
 			if code := slackCode(err); authCodes[code] {
 				err = errors.New("slack: Slack refused the app-level token (" + code + "): check RELAIS_SLACK_APP_TOKEN (scope connections:write)")
-				a.health.setAuth(err)
+				a.health.setAppAuth(err)
 			}
 			a.logger.Error("SLACK DESK IS DOWN: socket mode stopped; retrying", "err", err, "retry_in", delay)
 			t := time.NewTimer(delay)

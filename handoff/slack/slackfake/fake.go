@@ -180,6 +180,19 @@ func (s *Server) Inject(method string, f Fault) {
 	s.faults[method] = append(s.faults[method], &f)
 }
 
+// Heal removes the faults injected for methods, or for every method if none
+// is given: Slack works again (a token restored, an outage over).
+func (s *Server) Heal(methods ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(methods) == 0 {
+		clear(s.faults)
+	}
+	for _, m := range methods {
+		delete(s.faults, m)
+	}
+}
+
 // State returns a copy of what the fake recorded so far.
 func (s *Server) State() State {
 	s.mu.Lock()

@@ -69,6 +69,7 @@ func (a *Adapter) Deliver(ctx context.Context, it bot.OutboxItem) error {
 		a.setProgress(it.ID, i+1)
 	}
 	a.setProgress(it.ID, 0)
+	a.health.delivered()
 	return nil
 }
 

@@ -191,3 +191,31 @@ func countPrefix(posts []discordfake.Message, prefix string) int {
 	}
 	return n
 }
+
+// A refused token is an operator's problem, not the messages': they wait and
+// are delivered once the token works again, and Healthy says so meanwhile.
+func TestRefusedTokenKeepsMessagesWaiting(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOptions{cfg: Config{DMs: true}})
+	e.fake.Inject(discordfake.RouteCreateMessage, discordfake.Fault{Status: 401, Code: 0, Message: "401: Unauthorized", Times: 2})
+	dm := e.fake.DMChannel(alice)
+	e.fake.UserSays(alice, dm, "q 1")
+	deadline := time.Now().Add(5 * time.Second)
+	for err := e.adapter.Healthy(); err == nil || !strings.Contains(err.Error(), "discord.token"); err = e.adapter.Healthy() {
+		if time.Now().After(deadline) {
+			t.Fatalf("Healthy while the token is refused = %v; want the token named", err)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	e.waitPosts(dm, 3)
+	time.Sleep(100 * time.Millisecond)
+	if got := contents(e.fake.State().PostsIn(dm)); len(got) != 3 || got[1] != "a 1" {
+		t.Errorf("posts = %q; want greeting, answer, prompt once each", got)
+	}
+	if f := e.failed(); len(f) != 0 {
+		t.Errorf("failures: %v; want none given up on", f)
+	}
+	if err := e.adapter.Healthy(); err != nil {
+		t.Errorf("Healthy after a delivery = %v", err)
+	}
+}

@@ -69,10 +69,13 @@ func (a *Adapter) classify(err error) error {
 		}
 		return &bot.RetryAfterError{After: after, Err: err}
 	case s == http.StatusUnauthorized:
-		perm := fmt.Errorf("discord: the bot token was refused: fix discord.token: %w", err)
-		a.health.setAuth(perm)
-		a.logger.Error("DISCORD IS DOWN: the bot token was refused; nothing reaches Discord customers until it is fixed")
-		return bot.Permanent(perm)
+		// Nothing can be delivered until an operator fixes the token: the
+		// items wait (the dispatcher pauses), none is given up on.
+		down := fmt.Errorf("discord: the bot token was refused: fix discord.token (RELAIS_DISCORD_TOKEN): %w", err)
+		a.health.setToken(down)
+		a.logger.Error("DISCORD IS DOWN: the bot token was refused; messages to Discord customers wait until it is fixed",
+			"hint", "fix discord.token (RELAIS_DISCORD_TOKEN)")
+		return bot.Unavailable(down)
 	case hints[code(err)] != "":
 		return bot.Permanent(fmt.Errorf("discord: %s: %w", hints[code(err)], err))
 	case s == http.StatusForbidden || s == http.StatusNotFound:
@@ -90,6 +93,7 @@ type health struct {
 	mu        sync.Mutex
 	ok        bool      // Start succeeded
 	auth      error     // the token or intents were refused (sticky until Start succeeds)
+	token     error     // the REST API refused the token (until a delivery succeeds)
 	connected bool      // the gateway is connected now
 	since     time.Time // not connected since
 }
@@ -108,6 +112,20 @@ func (h *health) setAuth(err error) {
 	h.auth = err
 }
 
+// setToken records that the REST API refused the token.
+func (h *health) setToken(err error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.token = err
+}
+
+// delivered records a successful delivery: the token works.
+func (h *health) delivered() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.token = nil
+}
+
 func (h *health) setConnected(connected bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -123,6 +141,8 @@ func (h *health) check(now time.Time) error {
 	switch {
 	case h.auth != nil:
 		return h.auth
+	case h.token != nil:
+		return h.token
 	case !h.ok:
 		return errors.New("discord: not started")
 	case !h.connected && now.Sub(h.since) > gatewayGrace:

@@ -44,7 +44,7 @@ func TestClassify(t *testing.T) {
 	}{
 		{"rate limit", rl, 2 * time.Second, false, ""},
 		{"429 without body", restError(429, 0), 3 * time.Second, false, ""},
-		{"unauthorized", restError(401, 0), 0, true, "fix discord.token"},
+		{"unauthorized", restError(401, 0), 0, false, "fix discord.token"}, // Unavailable: the items wait
 		{"missing access", restError(403, 50001), 0, true, "cannot see the channel"},
 		{"cannot DM", restError(403, 50007), 0, true, "does not accept direct messages"},
 		{"unknown channel", restError(404, 10003), 0, true, "no longer exists"},

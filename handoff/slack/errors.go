@@ -82,9 +82,11 @@ func (a *Adapter) classify(err error, kind string, conversationID int64) error {
 	case channelCodes[code]:
 		perm := fmt.Errorf("slack: cannot post in channel %s (%s): %s: %w", a.cfg.Channel, code, hints[code], err)
 		a.health.setChannel(perm)
-		a.logger.Error("SLACK DESK IS DOWN: cannot post in the agents' channel", "error_code", code,
+		a.logger.Error("SLACK DESK IS DOWN: cannot post in the agents' channel; hand-overs wait until it is fixed", "error_code", code,
 			"channel", a.cfg.Channel, "hint", hints[code], "kind", kind, "conversation", conversationID)
-		return bot.Permanent(perm)
+		// Every item needs the channel: they all wait (none is given up on)
+		// until an operator fixes it.
+		return bot.Unavailable(perm)
 	case hints[code] != "":
 		return bot.Permanent(fmt.Errorf("slack: %s: %w", hints[code], err))
 	case bot.ErrorKind(err) == bot.ENotFound:

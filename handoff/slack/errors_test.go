@@ -3,6 +3,7 @@ package slack_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -144,13 +145,15 @@ func TestRefusedTokenKeepsItemsQueuedAndRecovers(t *testing.T) {
 	}
 }
 
-func TestChannelProblemIsPermanent(t *testing.T) {
+// A channel the bot cannot post in stops the whole desk until an operator
+// fixes it: the items wait (Unavailable), none is given up on.
+func TestChannelProblemWaits(t *testing.T) {
 	f := newFixture(t, setup{mode: "events"})
 	f.fake.Inject("chat.postMessage", slackfake.Fault{Error: "not_in_channel", Times: 1})
 	f.handOff("cust-1")
 	err := f.adapter.Deliver(f.ctx, f.pendingItem())
-	if err == nil || !strings.Contains(err.Error(), "/invite @Relais") {
-		t.Errorf("Deliver: %v; want a hint to invite the bot", err)
+	if err == nil || !strings.Contains(err.Error(), "/invite @Relais") || fmt.Sprintf("%T", err) != "bot.unavailableError" {
+		t.Errorf("Deliver: %v (%T); want Unavailable with a hint to invite the bot", err, err)
 	}
 	if h := f.adapter.Healthy(); h == nil {
 		t.Error("Healthy() = nil while the bot cannot post")

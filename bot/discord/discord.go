@@ -162,7 +162,7 @@ type Adapter struct {
 	session *discordgo.Session
 	apiHost string // the host of Config.APIBase
 	health  health
-	work    *serial // each customer's events, in order
+	work    *bot.Serial // each customer's events, in order
 	// commands handles application commands by name (SetAdmin adds /faq).
 	commands map[string]func(ctx context.Context, i *discordgo.Interaction) error
 	forms    *forms // entry forms refused, to open again
@@ -198,7 +198,7 @@ func New(cfg Config, engine Engine, store Store, logger *slog.Logger) (*Adapter,
 	}
 	a := &Adapter{
 		cfg: cfg, engine: engine, store: store, logger: logger, apiHost: base.Host,
-		work:         newSerial(maxParallel, maxQueued),
+		work:         bot.NewSerial(maxParallel, maxQueued),
 		commands:     map[string]func(context.Context, *discordgo.Interaction) error{},
 		forms:        newForms(),
 		progress:     map[int64]int{},
@@ -279,7 +279,7 @@ func (a *Adapter) Close() error {
 	err := a.session.Close()
 	a.openMu.Unlock()
 	a.stopLife()
-	a.work.close(drainTimeout)
+	a.work.Close(drainTimeout)
 	if err != nil {
 		return fmt.Errorf("discord: close gateway: %w", err)
 	}

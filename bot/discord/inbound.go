@@ -42,7 +42,7 @@ func (a *Adapter) onMessageCreate(_ *discordgo.Session, e *discordgo.MessageCrea
 	if m.Type != discordgo.MessageTypeDefault && m.Type != discordgo.MessageTypeReply {
 		return
 	}
-	if !a.work.add(m.Author.ID, func(ctx context.Context) { a.handleMessage(ctx, m) }) {
+	if !a.work.Add(m.Author.ID, func(ctx context.Context) { a.handleMessage(ctx, m) }) {
 		a.logger.Warn("discord: message dropped: too many waiting for this customer, or shutting down",
 			keyUser, m.Author.ID, keyMessage, m.ID)
 	}

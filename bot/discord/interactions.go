@@ -55,7 +55,7 @@ func (a *Adapter) onInteractionCreate(_ *discordgo.Session, e *discordgo.Interac
 	default:
 		return // autocomplete: nothing Relais offers
 	}
-	if !a.work.add(user.ID, job) {
+	if !a.work.Add(user.ID, job) {
 		a.logger.Warn("discord: interaction dropped: too many waiting for this customer, or shutting down", keyUser, user.ID)
 	}
 }

@@ -80,7 +80,7 @@ func (a *Adapter) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "bad event_callback", http.StatusBadRequest)
 			return
 		}
-		err := a.inbound(ctx, func(ctx context.Context) error { return a.handleEvent(ctx, cb.EventID, ev.InnerEvent) })
+		err := a.inbound(ctx, eventLane(ev.InnerEvent), func(ctx context.Context) error { return a.handleEvent(ctx, cb.EventID, ev.InnerEvent) })
 		if err != nil {
 			a.logger.Warn("slack: event not handled; Slack will send it again", "event", cb.EventID,
 				"retry", r.Header.Get("X-Slack-Retry-Num"), "err", err)

@@ -20,13 +20,12 @@ const handleTimeout = 10 * time.Second
 
 // inbound runs fn for one inbound event, one event at a time in arrival
 // order, within handleTimeout (or ctx's deadline, if sooner).
-func (a *Adapter) inbound(ctx context.Context, fn func(context.Context) error) error {
-	select {
-	case a.serial <- struct{}{}:
-	case <-ctx.Done():
-		return ctx.Err()
+func (a *Adapter) inbound(ctx context.Context, lane string, fn func(context.Context) error) error {
+	release, err := a.lanes.acquire(ctx, lane)
+	if err != nil {
+		return err
 	}
-	defer func() { <-a.serial }()
+	defer release()
 	ctx, cancel := context.WithTimeout(ctx, handleTimeout)
 	defer cancel()
 	return fn(ctx)
@@ -144,7 +143,7 @@ func (a *Adapter) interact(ctx context.Context, cb slack.InteractionCallback) (a
 		a.proposeFromShortcut(ctx, cb)
 		return nil, nil
 	}
-	return nil, a.inbound(ctx, func(ctx context.Context) error { return a.handleInteraction(ctx, cb) })
+	return nil, a.inbound(ctx, interactionLane(cb), func(ctx context.Context) error { return a.handleInteraction(ctx, cb) })
 }
 
 // handleInteraction carries out a click on a parent message's button.

@@ -192,7 +192,7 @@ type Adapter struct {
 	botUserID string
 	progress  map[int64]progress // outbox item id → how far its delivery got
 
-	serial chan struct{} // one inbound event at a time, in arrival order
+	lanes lanes // one inbound event at a time per conversation thread
 
 	summaries *summaries // hand-over summaries (SetSummarizer); nil: none
 }
@@ -215,7 +215,7 @@ func New(cfg Config, store Store, logger *slog.Logger) (*Adapter, error) {
 	a := &Adapter{
 		cfg: cfg, store: store, logger: logger, client: client, api: client, admapi: client, hc: hc,
 		texts: textsFor(cfg.Lang), atexts: adminTextsFor(cfg.Lang), jobs: newJobs(),
-		progress: map[int64]progress{}, serial: make(chan struct{}, 1),
+		progress: map[int64]progress{},
 	}
 	a.users = newUserCache(client, 1000, time.Hour)
 	a.admins = &adminCheck{users: cfg.AdminUsers, group: cfg.AdminGroup, api: client, now: time.Now}

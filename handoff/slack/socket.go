@@ -11,6 +11,8 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
 	"github.com/slack-go/slack/socketmode"
+
+	"github.com/relaisbot/relais/bot"
 )
 
 // Socket Mode restart delays after slack-go gives up (a refused app token).
@@ -29,6 +31,8 @@ func (a *Adapter) runSocket(ctx context.Context) {
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	defer cancel()
+	work := bot.NewSerial(inboundParallel, inboundQueued)
+	defer work.Close(inboundDrain) // unacknowledged events are sent again by Slack
 	wg.Go(func() {
 		for delay := minRestart; ; delay = min(2*delay, maxRestart) {
 			err := sm.RunContext(ctx)
@@ -55,15 +59,16 @@ func (a *Adapter) runSocket(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case evt := <-sm.Events:
-			a.onSocketEvent(ctx, sm, evt)
+			a.onSocketEvent(ctx, sm, work, evt)
 		}
 	}
 }
 
-// onSocketEvent handles one event of the Socket Mode client. Events API
-// envelopes are acknowledged once handled, so that Slack sends again what
-// failed; interactions and commands are always acknowledged.
-func (a *Adapter) onSocketEvent(ctx context.Context, sm *socketmode.Client, evt socketmode.Event) {
+// onSocketEvent handles one event of the Socket Mode client. Events and
+// clicks go to work, in their conversation thread's lane (see lanes.go).
+// Events API envelopes are acknowledged once handled, so that Slack sends
+// again what failed; interactions and commands are always acknowledged.
+func (a *Adapter) onSocketEvent(ctx context.Context, sm *socketmode.Client, work *bot.Serial, evt socketmode.Event) {
 	switch evt.Type {
 	case socketmode.EventTypeConnected:
 		a.health.setConnected(true, nil)
@@ -88,21 +93,35 @@ func (a *Adapter) onSocketEvent(ctx context.Context, sm *socketmode.Client, evt 
 		if cb, ok := ev.Data.(*slackevents.EventsAPICallbackEvent); ok {
 			eventID = cb.EventID
 		}
-		err := a.inbound(ctx, func(ctx context.Context) error { return a.handleEvent(ctx, eventID, ev.InnerEvent) })
-		if err != nil {
-			a.logger.Warn("slack: event not handled; Slack will send it again", "event", eventID, "err", err)
+		lane := eventLane(ev.InnerEvent)
+		queued := work.Add(lane, func(ctx context.Context) {
+			err := a.inbound(ctx, lane, func(ctx context.Context) error { return a.handleEvent(ctx, eventID, ev.InnerEvent) })
+			if err != nil {
+				a.logger.Warn("slack: event not handled; Slack will send it again", "event", eventID, "err", err)
+				return
+			}
+			a.ack(ctx, sm, evt.Request, nil)
+		})
+		if !queued {
+			a.logger.Warn("slack: too many events waiting for one thread; Slack will send it again", "event", eventID)
+		}
+	case socketmode.EventTypeInteractive:
+		cb, ok := evt.Data.(slack.InteractionCallback)
+		if !ok {
+			a.ack(ctx, sm, evt.Request, nil)
 			return
 		}
-		a.ack(ctx, sm, evt.Request, nil)
-	case socketmode.EventTypeInteractive:
-		var payload any
-		if cb, ok := evt.Data.(slack.InteractionCallback); ok {
-			var err error
-			if payload, err = a.interact(ctx, cb); err != nil {
+		queued := work.Add(interactionLane(cb), func(ctx context.Context) {
+			payload, err := a.interact(ctx, cb)
+			if err != nil {
 				a.logger.Error("slack: button click failed", "err", err)
 			}
+			a.ack(ctx, sm, evt.Request, payload)
+		})
+		if !queued {
+			a.logger.Warn("slack: too many clicks waiting for one thread; dropped", "type", cb.Type)
+			a.ack(ctx, sm, evt.Request, nil)
 		}
-		a.ack(ctx, sm, evt.Request, payload)
 	case socketmode.EventTypeSlashCommand:
 		var payload any
 		if cmd, ok := evt.Data.(slack.SlashCommand); ok {

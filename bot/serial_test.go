@@ -1,4 +1,4 @@
-package discord
+package bot
 
 import (
 	"context"
@@ -10,19 +10,19 @@ import (
 )
 
 func TestSerialKeepsOrderPerKey(t *testing.T) {
-	s := newSerial(3, 1000)
+	s := NewSerial(3, 1000)
 	var mu sync.Mutex
 	got := map[string][]int{}
 	for i := range 200 {
 		key := fmt.Sprint(i % 5)
-		s.add(key, func(context.Context) {
+		s.Add(key, func(context.Context) {
 			time.Sleep(time.Duration(i%3) * time.Millisecond)
 			mu.Lock()
 			got[key] = append(got[key], i)
 			mu.Unlock()
 		})
 	}
-	s.close(5 * time.Second)
+	s.Close(5 * time.Second)
 	for key, seq := range got {
 		for j := 1; j < len(seq); j++ {
 			if seq[j] < seq[j-1] {
@@ -33,27 +33,27 @@ func TestSerialKeepsOrderPerKey(t *testing.T) {
 			t.Errorf("key %s ran %d jobs, want 40", key, len(seq))
 		}
 	}
-	if s.add("x", func(context.Context) {}) {
+	if s.Add("x", func(context.Context) {}) {
 		t.Error("add after close succeeded")
 	}
 }
 
 func TestSerialCloseCancelsSlowJobs(t *testing.T) {
-	s := newSerial(1, 2)
+	s := NewSerial(1, 2)
 	started := make(chan struct{})
-	s.add("a", func(ctx context.Context) { close(started); <-ctx.Done() })
+	s.Add("a", func(ctx context.Context) { close(started); <-ctx.Done() })
 	<-started // the first job runs: two more may wait
 	var ran atomic.Bool
 	for range 2 {
-		if !s.add("a", func(context.Context) { ran.Store(true) }) {
+		if !s.Add("a", func(context.Context) { ran.Store(true) }) {
 			t.Fatal("a job was refused below the limit")
 		}
 	}
-	if s.add("a", func(context.Context) {}) {
+	if s.Add("a", func(context.Context) {}) {
 		t.Error("a third waiting job was queued beyond the limit of 2")
 	}
 	begin := time.Now()
-	s.close(50 * time.Millisecond)
+	s.Close(50 * time.Millisecond)
 	if took := time.Since(begin); took > time.Second || ran.Load() {
 		t.Errorf("close took %v, queued jobs ran: %v; want the slow job cancelled and the queued ones dropped", took, ran.Load())
 	}

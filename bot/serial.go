@@ -1,4 +1,4 @@
-package discord
+package bot
 
 import (
 	"context"
@@ -6,17 +6,12 @@ import (
 	"time"
 )
 
-// Limits of the inbound work.
-const (
-	maxParallel  = 8                // customers handled at once
-	maxQueued    = 200              // events waiting per customer; more are dropped (a flood)
-	drainTimeout = 10 * time.Second // how long Close lets queued events finish
-)
-
-// serial runs jobs one at a time per key (a customer), in the order they
-// were added, with at most parallel jobs at once overall. A key's goroutine
-// exists only while it has work. It never blocks the caller of add.
-type serial struct {
+// Serial runs jobs one at a time per key (a customer, a conversation), in
+// the order they were added, with at most parallel jobs at once overall. A
+// key's goroutine exists only while it has work. It never blocks the caller
+// of Add. Adapters use it to handle inbound events of different
+// conversations concurrently while keeping each conversation's order.
+type Serial struct {
 	sem       chan struct{}
 	maxQueued int
 	ctx       context.Context // the jobs' context; cancelled when draining takes too long
@@ -28,15 +23,17 @@ type serial struct {
 	closed bool
 }
 
-func newSerial(parallel, maxQueued int) *serial {
+// NewSerial returns a Serial running at most parallel jobs at once and
+// keeping at most maxQueued waiting jobs per key.
+func NewSerial(parallel, maxQueued int) *Serial {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &serial{sem: make(chan struct{}, parallel), maxQueued: maxQueued, ctx: ctx, cancel: cancel,
+	return &Serial{sem: make(chan struct{}, parallel), maxQueued: maxQueued, ctx: ctx, cancel: cancel,
 		queues: map[string][]func(context.Context){}}
 }
 
-// add queues job after key's earlier jobs. It returns false, dropping the
+// Add queues job after key's earlier jobs. It returns false, dropping the
 // job, once closed or when key has maxQueued jobs waiting.
-func (s *serial) add(key string, job func(context.Context)) bool {
+func (s *Serial) Add(key string, job func(context.Context)) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	q, running := s.queues[key]
@@ -52,7 +49,7 @@ func (s *serial) add(key string, job func(context.Context)) bool {
 }
 
 // run runs key's jobs until none is left.
-func (s *serial) run(key string) {
+func (s *Serial) run(key string) {
 	defer s.wg.Done()
 	for {
 		s.mu.Lock()
@@ -77,9 +74,9 @@ func (s *serial) run(key string) {
 	}
 }
 
-// close refuses new jobs, waits for the queued ones for at most grace, then
+// Close refuses new jobs, waits for the queued ones for at most grace, then
 // cancels them and waits until every goroutine has ended.
-func (s *serial) close(grace time.Duration) {
+func (s *Serial) Close(grace time.Duration) {
 	s.mu.Lock()
 	s.closed = true
 	s.mu.Unlock()

@@ -69,19 +69,21 @@ func (a *docAnalyzer) analyze(text string, li int) (terms, words []string) {
 type queryTerms struct {
 	terms     []string // distinct terms found in the index
 	unknown   int      // content words the index does not know, even corrected
-	corrected int      // content words found only after typo correction or splitting
+	corrected int      // content words found only after typo correction or splitting, each adding a term: at most len(terms)
 }
 
 // analyzeQuery returns the terms of a message's tokens in language li.
 func (ix *Index) analyzeQuery(tokens []string, li int) queryTerms {
 	var q queryTerms
-	add := func(t string) {
+	// add adds t unless it is there already, and reports whether it added it.
+	add := func(t string) bool {
 		for _, u := range q.terms {
 			if u == t {
-				return
+				return false
 			}
 		}
 		q.terms = append(q.terms, t)
+		return true
 	}
 	for i := 0; i < len(tokens); {
 		if ts, n := vocab.matchPhrase(tokens, i); n > 0 {
@@ -110,21 +112,29 @@ func (ix *Index) analyzeQuery(tokens []string, li int) queryTerms {
 		}
 		if c, corrected := ix.spell[li].correct(w); corrected && !isStop(c, li) {
 			if t, own, ok := ix.queryTerm(c, li); ok {
-				q.corrected++
-				add(t)
-				if own != "" {
-					add(own)
+				// Counted once per new term, like the terms: the share of
+				// corrected words (Features.Corrected) stays within [0, 1]
+				// when a misspelling is repeated ("rfund rfund").
+				added := add(t)
+				if own != "" && add(own) {
+					added = true
+				}
+				if added {
+					q.corrected++
 				}
 				continue
 			}
 		}
 		if a, b, split := ix.split(w, li); split {
+			added := false
 			for _, part := range [2]string{a, b} {
-				if t, _, ok := ix.queryTerm(part, li); ok && !isStop(part, li) {
-					add(t)
+				if t, _, ok := ix.queryTerm(part, li); ok && !isStop(part, li) && add(t) {
+					added = true
 				}
 			}
-			q.corrected++
+			if added {
+				q.corrected++
+			}
 			continue
 		}
 		q.unknown++

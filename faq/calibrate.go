@@ -12,8 +12,8 @@ var calibration = struct {
 	Bias, QueryCoverage, ConceptCoverage, PhrasingCoverage, EntryCoverage float64
 	Margin, LogShare, InvTerms, Corrected, Unknown                        float64
 }{
-	Bias: -2.702, QueryCoverage: 0.266, ConceptCoverage: 3.206, PhrasingCoverage: 3.784, EntryCoverage: 1.542,
-	Margin: -0.462, LogShare: 1.246, InvTerms: -1.858, Corrected: 0.020, Unknown: -6.196,
+	Bias: -2.702, QueryCoverage: 0.265, ConceptCoverage: 3.206, PhrasingCoverage: 3.784, EntryCoverage: 1.542,
+	Margin: -0.462, LogShare: 1.246, InvTerms: -1.858, Corrected: 0.033, Unknown: -6.195,
 }
 
 // isotonic maps the logistic score to the observed share of right answers

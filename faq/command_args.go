@@ -185,7 +185,7 @@ func parseListArg(cmd *Command, s string) error {
 	switch {
 	case len(t) == 2 && topicRE.MatchString(t):
 		return cmdErr("lang", txtUnknownLang, echo(s)) // "list de": a language, surely
-	case entryIDRE.MatchString(t):
+	case entryIDRE.MatchString(t) && len(t) <= maxIDLen: // a longer one is not quoted back whole
 		return cmdErr("", txtListGotID, t)
 	case !topicRE.MatchString(t):
 		return cmdErr("topic", txtBadTopic, echo(s))

@@ -15,6 +15,7 @@ type speller struct {
 	words   []string
 	freq    []int              // how many phrasings use the word
 	deletes map[uint64][]int32 // hash of a deletion variant → indexes into words
+	maxLen  int                // runes of the longest word
 }
 
 // maxTypos returns how many edits a word of n letters may be corrected by:
@@ -40,6 +41,7 @@ func newSpeller(freq map[string]int) *speller {
 			continue
 		}
 		id := int32(len(s.words))
+		s.maxLen = max(s.maxLen, len(r))
 		s.words = append(s.words, w)
 		s.freq = append(s.freq, f)
 		// A query word of 8+ letters may be 2 edits away from a word of 6+.
@@ -95,7 +97,10 @@ func hashWithout(r []rune, i, j int) uint64 {
 func (s *speller) correct(w string) (string, bool) {
 	r := []rune(w)
 	limit := maxTypos(len(r))
-	if limit == 0 {
+	// A word longer than every word by more than limit is further than limit
+	// from all of them; its deletion variants (cubic in its length) are not
+	// worth computing.
+	if limit == 0 || len(r) > s.maxLen+limit {
 		return "", false
 	}
 	best, bestDist := int32(-1), limit+1

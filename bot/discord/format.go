@@ -88,6 +88,12 @@ func buttons(m bot.Message) []discordgo.MessageComponent {
 // brackets are escaped.
 var urlPattern = regexp.MustCompile(`https?://[^\s<>]+`)
 
+// linkMentions percent-encodes the "@" of a mass mention inside a link
+// ("https://x.example/@here" → "https://x.example/%40here", the same page
+// when it is in the path or the query), so that no message holds @everyone
+// or @here, even in a link.
+var linkMentions = strings.NewReplacer("@everyone", "%40everyone", "@here", "%40here")
+
 // escape returns s as Discord shows it literally: no formatting, no masked
 // links, no mentions of users, roles, channels, @everyone or @here.
 func escape(s string) string { return strings.Join(escapeTokens(s), "") }
@@ -100,7 +106,7 @@ func escapeTokens(s string) []string {
 	lineStart := true
 	for i := 0; i < len(s); {
 		if len(links) > 0 && links[0][0] == i {
-			tokens = append(tokens, s[i:links[0][1]])
+			tokens = append(tokens, linkMentions.Replace(s[i:links[0][1]]))
 			i, links, lineStart = links[0][1], links[1:], false
 			continue
 		}

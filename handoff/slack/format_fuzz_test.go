@@ -63,7 +63,23 @@ func checkInert(t *testing.T, what, in, s string) {
 	}
 }
 
+// slackSeeds are realistic and hostile texts for the Slack fuzz targets.
+var slackSeeds = []string{
+	"", "Bonjour, où est ma commande ? 📦", "I want a REFUND now!!!",
+	"<!channel> <!here> <!everyone> <!subteam^S123|@team> <@U0ALICE> <@U1|alice> <#C123|general>",
+	"<https://evil.example|click here> <http://x.example> <mailto:a@b.example|a@b.example>",
+	"@channel @here @everyone @group @Channel @HERE @EveryOne @grouped a@here.example",
+	"@\u200dhere", "@" + zwj + "channel", "@@here", "@", "&amp; &lt;b&gt; &#60; &#x3C; & < > &",
+	"*bold* _it_ ~strike~ `code` ```block``` > quote", "line one\r\nline two\n\nline four\r",
+	"\u200b\u200c\u200d\ufeff zero width", "\u202eRTL override\u202c שלום مرحبا", "👨‍👩‍👧 👍🏽 🇫🇷",
+	"\xff\xfe<\xc3>", "a\x00b", strings.Repeat("é", 2000), strings.Repeat("<@U1>", 400),
+	strings.Repeat("word ", 800), strings.Repeat("&", 1600), strings.Repeat(" ", 3000),
+}
+
 func FuzzEscape(f *testing.F) {
+	for i, s := range slackSeeds {
+		f.Add(s, uint16(i*97))
+	}
 	f.Fuzz(func(t *testing.T, s string, max uint16) {
 		e := escape(s)
 		checkInert(t, "escape", s, e)
@@ -198,6 +214,14 @@ func wellFormed(s string) string {
 func FuzzPlainText(f *testing.F) {
 	a := &Adapter{users: newUserCache(fakeUsers{"U1": "Alice", "U0ALICE": "Alice Martin"}, 10, time.Hour)}
 	ctx := context.Background()
+	for _, s := range slackSeeds {
+		f.Add(s)
+	}
+	for _, s := range []string{"<@U1> <@U0ALICE|alice> <@UNKNOWN>", "<#C1> <#C1|general>", "<!date^1700000000^{date}|Nov 14>",
+		"<https://x.example|label> <https://x.example>", "<mailto:a@b.example|a@b.example>", "<<@U1>>", "<@U1", "a > b < c",
+		"&lt;!channel&gt;", "&amp;lt;", "<!here|here> <!channel> text"} {
+		f.Add(s)
+	}
 	f.Fuzz(func(t *testing.T, s string) {
 		out := a.plainText(ctx, s)
 		if out != strings.TrimSpace(out) {

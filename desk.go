@@ -5,7 +5,6 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
-	"time"
 
 	"github.com/relaisbot/relais/bot"
 	"github.com/relaisbot/relais/config"
@@ -57,27 +56,8 @@ func newDesk(cfg config.Config, db *storage.DB, agents slack.Desk, hooks bot.Dis
 // the token refused for a while, and customers keep being served meanwhile),
 // then receives agents' events and delivers queued items until ctx ends.
 func (d *desk) run(ctx context.Context, wg *sync.WaitGroup) {
-	wg.Go(func() {
-		for wait := time.Second; ; wait = min(2*wait, time.Minute) {
-			err := d.adapter.Start(ctx)
-			if err == nil {
-				break
-			}
-			if ctx.Err() != nil {
-				return
-			}
-			d.logger.Error("SLACK DESK IS DOWN: cannot connect; customers are told an agent may take longer", "err", err, "retry_in", wait)
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(wait):
-			}
-		}
-		wg.Go(func() { d.dispatcher.Run(ctx) })
-		if err := d.adapter.Run(ctx); err != nil {
-			d.logger.Error("slack desk stopped", "err", err)
-		}
-	})
+	runPlatform(ctx, wg, d.adapter, d.dispatcher, d.logger,
+		"SLACK DESK IS DOWN: cannot connect; customers are told an agent may take longer", "slack desk stopped")
 }
 
 // healthy reports the desk's health for /readyz.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"log/slog"
 	"sync"
-	"time"
 
 	"github.com/relaisbot/relais/bot"
 	"github.com/relaisbot/relais/bot/discord"
@@ -46,27 +45,8 @@ func newDiscord(cfg config.Config, engine discord.Engine, db *storage.DB, hooks 
 // run connects to Discord (retrying until it can), then receives customers'
 // messages and delivers queued ones until ctx ends.
 func (d *discordChannel) run(ctx context.Context, wg *sync.WaitGroup) {
-	wg.Go(func() {
-		for wait := time.Second; ; wait = min(2*wait, time.Minute) {
-			err := d.adapter.Start(ctx)
-			if err == nil {
-				break
-			}
-			if ctx.Err() != nil {
-				return
-			}
-			d.logger.Error("DISCORD IS DOWN: cannot connect", "err", err, "retry_in", wait)
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(wait):
-			}
-		}
-		wg.Go(func() { d.dispatcher.Run(ctx) })
-		if err := d.adapter.Run(ctx); err != nil {
-			d.logger.Error("discord stopped", "err", err)
-		}
-	})
+	runPlatform(ctx, wg, d.adapter, d.dispatcher, d.logger,
+		"DISCORD IS DOWN: cannot connect", "discord stopped")
 }
 
 // close ends the adapter, after run has returned.

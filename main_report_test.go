@@ -37,6 +37,8 @@ func TestMetricsAndReport(t *testing.T) {
 		`relais_reply_latency_seconds_count 4`,
 		`relais_conversations{state="bot"} 1`,
 		"# TYPE relais_kpi_bot_resolution_ratio gauge",
+		"# TYPE relais_sqlite_checkpoints_total counter",
+		"relais_sqlite_checkpoint_failures_total 0",
 	} {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("/metrics lacks %q:\n%s", want, metrics)

@@ -129,6 +129,11 @@ func (m *metrics) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	gauge(&b, "relais_go_sys_bytes", "Bytes obtained from the system by the Go runtime.", nil, map[string]float64{"": float64(ms.Sys)})
 	gauge(&b, "relais_outbox_pending", "Outbox items waiting for delivery, by target.", []string{"target"}, toFloats(depth))
 	gauge(&b, "relais_conversations", "Conversations by state.", []string{"state"}, toFloats(states))
+	ck := m.db.CheckpointStats()
+	counter(&b, "relais_sqlite_checkpoints_total", "Background checkpoints of the write-ahead log, by mode (restart: the log had grown past 64 MiB).", []string{"mode"},
+		map[string]float64{"passive": float64(ck.Passive), "restart": float64(ck.Restart)})
+	counter(&b, "relais_sqlite_checkpoint_failures_total", "Background checkpoints that failed.", nil, map[string]float64{"": float64(ck.Failures)})
+	gauge(&b, "relais_sqlite_wal_frames", "Pages in the write-ahead log at the latest checkpoint.", nil, map[string]float64{"": float64(ck.LogFrames)})
 	if m.llm != nil {
 		st := m.llm()
 		counter(&b, "relais_llm_calls_total", "Language-model calls, by kind (those refused by the budget or the circuit breaker included).", []string{"kind"}, toFloats(st.Calls))

@@ -116,6 +116,7 @@ func (cm *committer) apply(batch []commitReq) {
 		if err := tx.Commit(); err != nil {
 			return fmt.Errorf("commit: %w", err)
 		}
+		db.checkpointer.wrote()
 		return nil
 	}()
 	for i, r := range batch {

@@ -7,7 +7,8 @@
 // transactions, so concurrent writers queue in Go instead of failing with
 // "database is locked"; reads use a separate pool. WAL, the busy timeout,
 // synchronous=NORMAL and foreign keys are set in the DSN so that every pooled
-// connection gets them. The schema is a list of embedded, ordered,
+// connection gets them. Commits never checkpoint the write-ahead log: a
+// background goroutine does (checkpoint.go). The schema is a list of embedded, ordered,
 // append-only migrations.
 //
 // Package storage may import bot, faq and handoff (for their types) but no
@@ -40,6 +41,7 @@ type DB struct {
 
 	outboxListeners []func(target string)
 	committer       *committer
+	checkpointer    *checkpointer
 }
 
 // Open opens (creating if needed) the SQLite database at path and migrates it
@@ -51,7 +53,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	base := "file:" + (&url.URL{Path: path}).EscapedPath() +
 		"?_journal_mode=WAL&_synchronous=NORMAL&_busy_timeout=10000&_foreign_keys=on&_stmt_cache_size=64"
 	// secure_delete: erased customer data is overwritten, not left in free pages.
-	write, err := sql.Open("sqlite3", base+"&_txlock=immediate&_secure_delete=on")
+	write, err := sql.Open(driverName, base+"&_txlock=immediate&_secure_delete=on")
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
@@ -71,7 +73,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		write.Close()
 		return nil, err
 	}
-	read, err := sql.Open("sqlite3", base+"&_query_only=1")
+	read, err := sql.Open(driverName, base+"&_query_only=1")
 	if err != nil {
 		write.Close()
 		return nil, fmt.Errorf("open %s for reading: %w", path, err)
@@ -80,6 +82,17 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	read.SetMaxOpenConns(n)
 	read.SetMaxIdleConns(n)
 	db.read = read
+	ckpt, err := sql.Open(driverName, base)
+	if err != nil {
+		read.Close()
+		write.Close()
+		return nil, fmt.Errorf("open %s for checkpoints: %w", path, err)
+	}
+	ckpt.SetMaxOpenConns(1)
+	ckpt.SetMaxIdleConns(1)
+	ckpt.SetConnMaxLifetime(0)
+	ckpt.SetConnMaxIdleTime(0)
+	db.checkpointer = newCheckpointer(ckpt, checkpointInterval)
 	db.committer = newCommitter(db)
 	return db, nil
 }
@@ -101,6 +114,10 @@ func (db *DB) Close() error {
 		db.committer.close()
 	}
 	var errs []error
+	if db.checkpointer != nil {
+		db.checkpointer.close()
+		errs = append(errs, db.checkpointer.conn.Close())
+	}
 	if db.read != nil {
 		errs = append(errs, db.read.Close())
 	}
@@ -121,6 +138,7 @@ func (db *DB) update(ctx context.Context, fn func(*sql.Tx) error) error {
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
+	db.checkpointer.wrote()
 	return nil
 }
 

@@ -1,0 +1,127 @@
+package storage
+
+import (
+	"context"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/relaisbot/relais/bot"
+)
+
+// writeConversations commits n conversations of ten 2 KB messages each.
+func writeConversations(t *testing.T, db *DB, prefix string, n int) {
+	t.Helper()
+	text := strings.Repeat("Où est mon colis ? ", 110)
+	for i := range n {
+		c := &bot.Change{Conversation: newConversation(prefix + strconv.Itoa(i))}
+		for j := range 10 {
+			c.Messages = append(c.Messages, bot.Message{Role: bot.RoleCustomer, Text: text + strconv.Itoa(j), Lang: bot.LangFR, CreatedAt: t0})
+		}
+		if err := db.Commit(context.Background(), c); err != nil {
+			t.Fatalf("Commit: %v", err)
+		}
+	}
+}
+
+func walPages(t *testing.T, db *DB) int64 {
+	t.Helper()
+	fi, err := os.Stat(db.Path() + "-wal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fi.Size() / 4096
+}
+
+// Commits must not checkpoint (SQLite's automatic checkpoint made one commit
+// in a few hundred wait for fsyncs); the checkpointer copies the log and the
+// next writer starts it over.
+func TestCommitsLeaveCheckpointsToTheCheckpointer(t *testing.T) {
+	db := open(t)
+	db.checkpointer.close() // no background checkpoint: this test runs them
+	ctx := context.Background()
+
+	writeConversations(t, db, "a", 300)
+	if n := walPages(t, db); n < 3000 {
+		t.Fatalf("write-ahead log is %d pages after ~6 MB of commits; want > 3000 (did a commit checkpoint?)", n)
+	}
+	db.checkpointer.checkpoint(ctx)
+	st := db.CheckpointStats()
+	if st.Passive != 1 || st.Failures != 0 || st.LogFrames < 3000 || st.Copied != st.LogFrames {
+		t.Fatalf("after one checkpoint: %+v; want 1 passive checkpoint copying the whole log (> 3000 frames)", st)
+	}
+
+	// The log was copied whole: the next commit starts it over.
+	writeConversations(t, db, "b", 1)
+	db.checkpointer.checkpoint(ctx)
+	if st := db.CheckpointStats(); st.LogFrames == 0 || st.LogFrames > 100 {
+		t.Errorf("log after one more commit = %d frames; want it restarted (a few frames)", st.LogFrames)
+	}
+	got, err := db.Conversation(ctx, 300)
+	if err != nil || got.CustomerKey != "a299" {
+		t.Errorf("Conversation(300) = %+v, %v; want a299", got, err)
+	}
+}
+
+func TestCheckpointerRunsAfterWrites(t *testing.T) {
+	db := open(t)
+	db.checkpointer.close()
+	db.checkpointer = newCheckpointer(db.checkpointer.conn, 10*time.Millisecond)
+
+	writeConversations(t, db, "a", 20)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		st := db.CheckpointStats()
+		if st.Passive > 0 && st.LogFrames > 0 && st.Copied == st.LogFrames {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no complete background checkpoint after the writes: %+v", st)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	// Without writes, it sleeps (once the wake-ups of the last commits are used).
+	time.Sleep(50 * time.Millisecond)
+	before := db.CheckpointStats().Passive
+	time.Sleep(100 * time.Millisecond)
+	if after := db.CheckpointStats().Passive; after != before {
+		t.Errorf("checkpoints without writes: %d → %d; want none", before, after)
+	}
+}
+
+// A reader holding an old snapshot keeps a PASSIVE checkpoint from copying
+// the whole log; past the size bound, a RESTART checkpoint waits for it.
+func TestLongLogIsRestarted(t *testing.T) {
+	db := open(t)
+	db.checkpointer.close()
+	db.checkpointer.restart = 100
+	ctx := context.Background()
+
+	writeConversations(t, db, "a", 1)
+	tx, err := db.read.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM messages`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	writeConversations(t, db, "b", 50)
+	released := make(chan struct{})
+	go func() {
+		time.Sleep(200 * time.Millisecond)
+		tx.Rollback()
+		close(released)
+	}()
+	db.checkpointer.checkpoint(ctx)
+	<-released
+	st := db.CheckpointStats()
+	if st.Passive != 1 || st.Restart != 1 || st.Failures != 0 {
+		t.Fatalf("stats = %+v; want one passive and one restart checkpoint", st)
+	}
+	if st.LogFrames < 100 || st.Copied != st.LogFrames {
+		t.Errorf("restart checkpoint copied %d of %d frames; want all (> 100)", st.Copied, st.LogFrames)
+	}
+}

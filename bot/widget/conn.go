@@ -41,14 +41,15 @@ type outFrame struct {
 	ping  bool         // not a frame: ping the client and wait for its pong
 }
 
-// client is one WebSocket connection. Its reader is the HTTP handler's own
-// goroutine; a writer and a worker goroutine run only while they have
+// client is one WebSocket connection. Its reader is the goroutine serving
+// the connection; a writer and a worker goroutine run only while they have
 // something to do, so that an idle connection costs one goroutine. When ctx
 // is done the connection is closed, which ends the reader.
 type client struct {
 	h      *Handler
 	conn   *websocket.Conn
-	key    string // customerKey of the token
+	wc     *wsConn // conn's socket, for batched writes; nil if it is not one
+	key    string  // customerKey of the token
 	ctx    context.Context
 	cancel context.CancelCauseFunc
 
@@ -163,7 +164,8 @@ func (h *Handler) serveWS(w http.ResponseWriter, r *http.Request) {
 	rc := http.NewResponseController(w)
 	_ = rc.SetReadDeadline(time.Time{})
 	_ = rc.SetWriteDeadline(time.Time{})
-	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: h.opts.AllowedOrigins})
+	hw := &hijackWriter{ResponseWriter: w} // pooled buffers instead of the server's
+	conn, err := websocket.Accept(hw, r, &websocket.AcceptOptions{OriginPatterns: h.opts.AllowedOrigins})
 	if err != nil {
 		h.conns.Done()
 		// Accept has answered (403 for an origin not allowed): say why, for
@@ -177,12 +179,13 @@ func (h *Handler) serveWS(w http.ResponseWriter, r *http.Request) {
 	// goroutine with a small stack serves the WebSocket for its lifetime.
 	go func() {
 		defer h.conns.Done()
-		h.serveConn(conn, ip)
+		h.serveConn(conn, hw.conn, ip)
 	}()
 }
 
-// serveConn serves an accepted WebSocket from ip until it closes.
-func (h *Handler) serveConn(conn *websocket.Conn, ip string) {
+// serveConn serves an accepted WebSocket from ip until it closes. wc is its
+// socket when it is one, for batched writes.
+func (h *Handler) serveConn(conn *websocket.Conn, wc *wsConn, ip string) {
 	hello, ok := h.readHello(conn)
 	if !ok {
 		conn.CloseNow()
@@ -199,6 +202,7 @@ func (h *Handler) serveConn(conn *websocket.Conn, ip string) {
 	}
 	defer h.ipConns.done(ip)
 	c, token := h.newClient(conn, hello, ip)
+	c.wc = wc
 	defer c.finish(errGone)
 	h.hub.add(c) // before loading the history, so nothing published meanwhile is missed
 	defer h.hub.remove(c)

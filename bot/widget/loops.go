@@ -11,9 +11,10 @@ import (
 	"github.com/relaisbot/relais/bot"
 )
 
-// writeLoop writes the queued frames, each with its own deadline, and the
-// pings the pinger queued (a client that does not answer in PongTimeout is
-// dropped), then ends when the queue is empty.
+// writeLoop writes the queued frames and the pings the pinger queued (a
+// client that does not answer in PongTimeout is dropped), then ends when the
+// queue is empty. Frames queued together go out in one socket write, within
+// WriteTimeout.
 func (c *client) writeLoop() {
 	defer c.wg.Done()
 	for {
@@ -23,29 +24,68 @@ func (c *client) writeLoop() {
 			c.mu.Unlock()
 			return
 		}
-		f := c.queue[0]
-		c.queue[0] = outFrame{}
-		c.queue = c.queue[1:]
+		batch := c.queue
+		c.queue = nil
 		c.mu.Unlock()
+		if err := c.writeBatch(batch); err != nil {
+			c.cancel(err)
+		}
+	}
+}
 
+// writeBatch writes frames in order; agents' messages are reported delivered
+// once on the socket.
+func (c *client) writeBatch(frames []outFrame) error {
+	var (
+		corked    bool
+		delivered []*bot.Message
+	)
+	uncork := func() error {
+		if !corked {
+			return nil
+		}
+		corked = false
+		if err := c.wc.uncork(); err != nil {
+			return err
+		}
+		for _, m := range delivered {
+			c.h.delivered(m)
+		}
+		delivered = delivered[:0]
+		return nil
+	}
+	for i, f := range frames {
 		switch {
 		case f.ping:
+			if err := uncork(); err != nil {
+				return err
+			}
 			ctx, cancel := context.WithTimeout(c.ctx, c.h.opts.PongTimeout)
 			err := c.conn.Ping(ctx)
 			cancel()
 			if err != nil {
-				c.cancel(errNoPong)
+				return errNoPong
 			}
 		case f.msgID != 0 && f.msgID <= c.skipThrough:
 			// already in the welcome
 		default:
-			if err := c.h.write(c.conn, f.data); err != nil {
-				c.cancel(err)
-				continue
+			if !corked && c.wc != nil && i < len(frames)-1 {
+				if err := c.wc.cork(time.Now().Add(c.h.opts.WriteTimeout)); err != nil {
+					return err
+				}
+				corked = true
 			}
-			c.h.delivered(f.agent)
+			if err := c.h.write(c.conn, f.data); err != nil {
+				return err
+			}
+			if corked {
+				delivered = append(delivered, f.agent)
+			} else {
+				c.h.delivered(f.agent)
+			}
 		}
 	}
+	return uncork()
 }
 
 // pingLoop pings every connection once per PingInterval, each at its own

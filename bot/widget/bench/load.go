@@ -28,11 +28,15 @@ type loadResult struct {
 	answered, errors  int64
 	n                 int
 	p50, p99          time.Duration
+	// CPU used while the load was offered, in cores, and the server's CPU
+	// per answered message (the replies drained after the load included).
+	serverCores, benchCores float64
+	cpuPerMsg               time.Duration
 }
 
 // offerLoad connects rate customers (each may send one message a second)
 // and has them send rate messages/s in total for d, open loop.
-func offerLoad(ctx context.Context, url string, rate int, d time.Duration) (loadResult, error) {
+func offerLoad(ctx context.Context, srv *server, url string, rate int, d time.Duration) (loadResult, error) {
 	var (
 		lat      latencies
 		answered atomic.Int64
@@ -68,6 +72,11 @@ func offerLoad(ctx context.Context, url string, rate int, d time.Duration) (load
 	// Spread the sends evenly: each millisecond, rate/1000 customers in turn.
 	counting.Store(true)
 	start := time.Now()
+	srvCPU0, err := srv.cpuTime()
+	if err != nil {
+		return loadResult{}, err
+	}
+	benchCPU0 := selfCPUTime()
 	next, sent := 0, 0
 	tick := time.NewTicker(time.Millisecond)
 	for now := range tick.C {
@@ -82,12 +91,26 @@ func offerLoad(ctx context.Context, url string, rate int, d time.Duration) (load
 	}
 	tick.Stop()
 	elapsed := time.Since(start)
+	srvCPU1, err := srv.cpuTime()
+	if err != nil {
+		return loadResult{}, err
+	}
+	benchCPU := selfCPUTime() - benchCPU0
 	close(work)
 	wg.Wait()
 	time.Sleep(2 * time.Second) // replies still on their way
 	counting.Store(false)
+	srvCPU2, err := srv.cpuTime()
+	if err != nil {
+		return loadResult{}, err
+	}
 	r := loadResult{offered: float64(rate), answered: answered.Load(), errors: errs.Load()}
 	r.achieved = float64(r.answered) / elapsed.Seconds()
+	r.serverCores = (srvCPU1 - srvCPU0).Seconds() / elapsed.Seconds()
+	r.benchCores = benchCPU.Seconds() / elapsed.Seconds()
+	if r.answered > 0 {
+		r.cpuPerMsg = (srvCPU2 - srvCPU0) / time.Duration(r.answered)
+	}
 	r.n, r.p50, r.p99 = lat.percentiles()
 	return r, ctx.Err()
 }
@@ -95,51 +118,54 @@ func offerLoad(ctx context.Context, url string, rate int, d time.Duration) (load
 // throughputScenario offers increasing loads and reports what was answered.
 func throughputScenario(ctx context.Context, o options, dir string) error {
 	fmt.Printf("## Throughput (%s per load, each customer at most 1 message/s)\n\n", o.duration)
-	fmt.Printf("| offered msg/s | customers | answered msg/s | p50 | p99 | send errors |\n|---:|---:|---:|---:|---:|---:|\n")
+	fmt.Printf("| offered msg/s | customers | answered msg/s | p50 | p99 | send errors | server CPU (cores) | server CPU per answer | load generator CPU (cores) |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, s := range strings.Split(o.rates, ",") {
 		rate, err := strconv.Atoi(strings.TrimSpace(s))
 		if err != nil {
 			return err
 		}
-		url, stop, err := serverFor(ctx, o, dir)
+		srv, url, stop, err := serverFor(ctx, o, dir)
 		if err != nil {
 			return err
 		}
-		r, err := offerLoad(ctx, url, rate, o.duration)
+		r, err := offerLoad(ctx, srv, url, rate, o.duration)
 		stop()
 		if err != nil {
 			return err
 		}
-		fmt.Printf("| %d | %d | %.0f | %s | %s | %d |\n", rate, rate, r.achieved, ms(r.p50), ms(r.p99), r.errors)
+		fmt.Printf("| %d | %d | %.0f | %s | %s | %d | %.2f | %d µs | %.2f |\n", rate, rate, r.achieved, ms(r.p50), ms(r.p99), r.errors,
+			r.serverCores, r.cpuPerMsg.Microseconds(), r.benchCores)
 	}
 	fmt.Println()
 	return nil
 }
 
-// serverFor starts a server, or uses the one at o.url.
-func serverFor(ctx context.Context, o options, dir string) (url string, stop func(), err error) {
+// serverFor starts a server, or uses the one at o.url (then srv is nil and
+// its CPU is not measured).
+func serverFor(ctx context.Context, o options, dir string) (srv *server, url string, stop func(), err error) {
 	if o.url != "" {
-		return o.url, func() {}, nil
+		return nil, o.url, func() {}, nil
 	}
-	srv, err := startServer(ctx, o.relais, o.cpus, dir, nil)
+	srv, err = startServer(ctx, o.relais, o.cpus, dir, nil)
 	if err != nil {
-		return "", nil, err
+		return nil, "", nil, err
 	}
-	return srv.url, srv.stop, nil
+	return srv, srv.url, srv.stop, nil
 }
 
 // latencyScenario measures customer→bot latency at a moderate load.
 func latencyScenario(ctx context.Context, o options, dir string) error {
-	url, stop, err := serverFor(ctx, o, dir)
+	srv, url, stop, err := serverFor(ctx, o, dir)
 	if err != nil {
 		return err
 	}
 	defer stop()
-	r, err := offerLoad(ctx, url, o.latencyRate, o.duration)
+	r, err := offerLoad(ctx, srv, url, o.latencyRate, o.duration)
 	if err != nil {
 		return err
 	}
 	fmt.Printf("## Customer → bot latency at %d msg/s (%s)\n\n| measure | value |\n|---|---:|\n", o.latencyRate, o.duration)
-	fmt.Printf("| replies measured | %d |\n| p50 | %s |\n| p99 | %s |\n| answered msg/s | %.0f |\n\n", r.n, ms(r.p50), ms(r.p99), r.achieved)
+	fmt.Printf("| replies measured | %d |\n| p50 | %s |\n| p99 | %s |\n| answered msg/s | %.0f |\n| server CPU per answer | %d µs |\n\n",
+		r.n, ms(r.p50), ms(r.p99), r.achieved, r.cpuPerMsg.Microseconds())
 	return nil
 }

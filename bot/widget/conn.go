@@ -262,12 +262,23 @@ func (h *Handler) readHello(conn *websocket.Conn) (inFrame, bool) {
 		if err != nil {
 			return inFrame{}, false
 		}
-		var f inFrame
-		if typ == websocket.MessageText && json.Unmarshal(data, &f) == nil && f.Type == typeHello {
+		var (
+			f      inFrame
+			hello  bool
+			failed bool
+		)
+		onFreshStack(func() {
+			if typ == websocket.MessageText && json.Unmarshal(data, &f) == nil && f.Type == typeHello {
+				hello = true
+				return
+			}
+			bad, _ := json.Marshal(errorFrame{Type: typeError, Code: codeBadRequest, Message: badRequestText[h.opts.DefaultLang]})
+			failed = h.write(conn, bad) != nil
+		})
+		if hello {
 			return f, true
 		}
-		bad, _ := json.Marshal(errorFrame{Type: typeError, Code: codeBadRequest, Message: badRequestText[h.opts.DefaultLang]})
-		if h.write(conn, bad) != nil {
+		if failed {
 			return inFrame{}, false
 		}
 	}

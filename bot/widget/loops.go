@@ -132,18 +132,37 @@ func (c *client) readLoop() {
 		if err != nil {
 			return
 		}
-		var f inFrame
-		if typ != websocket.MessageText || json.Unmarshal(data, &f) != nil {
-			c.sendError(codeBadRequest, "")
-			continue
-		}
-		switch f.Type {
-		case typeMessage:
-			c.receive(f)
-		default: // a second hello, or a type this server does not know
-			c.sendError(codeBadRequest, "")
-		}
+		onFreshStack(func() { c.dispatch(typ, data) })
 	}
+}
+
+// dispatch decodes a frame read from the client and queues it for the worker.
+func (c *client) dispatch(typ websocket.MessageType, data []byte) {
+	var f inFrame
+	if typ != websocket.MessageText || json.Unmarshal(data, &f) != nil {
+		c.sendError(codeBadRequest, "")
+		return
+	}
+	switch f.Type {
+	case typeMessage:
+		c.receive(f)
+	default: // a second hello, or a type this server does not know
+		c.sendError(codeBadRequest, "")
+	}
+}
+
+// onFreshStack runs fn on a short-lived goroutine and waits for it. A
+// connection's reader spends its life waiting on the socket; decoding and
+// checking what it read (JSON, limits) would grow its stack from 4 to 8 KiB,
+// and a goroutine keeps the stack it grew: ten thousand idle connections
+// would keep 40 MB more.
+func onFreshStack(fn func()) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		fn()
+	}()
+	<-done
 }
 
 // receive checks a message frame and queues it for the worker.

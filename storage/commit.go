@@ -102,7 +102,10 @@ func (cm *committer) apply(batch []commitReq) {
 			if _, err := tx.Exec(`SAVEPOINT change`); err != nil {
 				return fmt.Errorf("savepoint: %w", err)
 			}
-			if err := db.applyChange(r.ctx, tx, r.c); err != nil {
+			// Checked above, the context cannot interrupt the change
+			// half-way. Without a Done channel, go-sqlite3 also runs each
+			// statement on this goroutine instead of starting one per statement.
+			if err := db.applyChange(context.WithoutCancel(r.ctx), tx, r.c); err != nil {
 				results[i] = err
 				snapshots[i].restore(r.c)
 				if _, rerr := tx.Exec(`ROLLBACK TO change`); rerr != nil {

@@ -22,9 +22,14 @@ type convCache struct {
 }
 
 type cached struct {
-	conv      Conversation
-	msgs      []Message // the last historySize messages, oldest first (all of them if fewer)
-	unhandled []int64   // ids of every customer message not yet handled, ascending
+	conv Conversation
+	// msgs are the last historySize messages, oldest first (all of them if
+	// fewer). Copies of an entry share them: the elements are never written
+	// once cached, new messages are appended past the end every copy was
+	// cut at, and old ones are dropped by reslicing. Their Handled fields
+	// are therefore as they were when cached: unhandled is what counts.
+	msgs      []Message
+	unhandled []int64 // ids of every customer message not yet handled, ascending
 }
 
 func newConvCache(max int) *convCache {
@@ -110,7 +115,7 @@ func (e *Engine) history(ctx context.Context, c cached, through int64) ([]Messag
 		// Answering an older message: its history reaches further back.
 		return e.store.RecentMessages(ctx, c.conv.ID, 0, through, historySize)
 	}
-	return c.msgs[:n], nil
+	return c.msgs[:n:n], nil
 }
 
 // pending returns the unanswered customer messages of an entry up to
@@ -134,8 +139,11 @@ func (e *Engine) pending(ctx context.Context, c cached, through int64) ([]Messag
 	return out, nil
 }
 
+// clone returns a copy of the entry that later commits do not change. The
+// messages are shared (see cached), cut at their length so that appending to
+// the copy cannot write into them.
 func (c *cached) clone() cached {
-	return cached{conv: c.conv, msgs: slices.Clone(c.msgs), unhandled: slices.Clone(c.unhandled)}
+	return cached{conv: c.conv, msgs: slices.Clip(c.msgs), unhandled: slices.Clone(c.unhandled)}
 }
 
 func (cc *convCache) put(c *cached) {
@@ -199,20 +207,17 @@ func (cc *convCache) committed(c *Change, from int64, created bool) {
 		return
 	}
 	e.conv = *c.Conversation
-	for i := range e.msgs {
-		if slices.Contains(c.Handled, e.msgs[i].ID) {
-			e.msgs[i].Handled = true
-		}
-	}
 	e.unhandled = slices.DeleteFunc(e.unhandled, func(id int64) bool { return slices.Contains(c.Handled, id) })
 	for _, m := range c.Messages {
 		if m.Role == RoleCustomer && !m.Handled {
 			e.unhandled = append(e.unhandled, m.ID)
 		}
 	}
+	// Past the end of every copy; copies keep the old backing array if
+	// append moves to a new one.
 	e.msgs = append(e.msgs, c.Messages...)
 	if extra := len(e.msgs) - historySize; extra > 0 {
-		e.msgs = slices.Delete(e.msgs, 0, extra)
+		e.msgs = e.msgs[extra:]
 	}
 }
 

@@ -71,7 +71,7 @@ type fixture struct {
 	now    time.Time
 }
 
-func newFixture(t *testing.T, cfg bot.Config) *fixture {
+func newFixture(t testing.TB, cfg bot.Config) *fixture {
 	t.Helper()
 	db, err := storage.Open(context.Background(), filepath.Join(t.TempDir(), "relais.db"))
 	if err != nil {

@@ -75,7 +75,7 @@ func (c *client) writeBatch(frames []outFrame) error {
 				}
 				corked = true
 			}
-			if err := c.h.write(c.conn, f.data); err != nil {
+			if err := c.write(f.data, corked); err != nil {
 				return err
 			}
 			if corked {
@@ -86,6 +86,16 @@ func (c *client) writeBatch(frames []outFrame) error {
 		}
 	}
 	return uncork()
+}
+
+// write writes one frame. Corked, it only gathers bytes (the socket write
+// comes at uncork, under the batch's deadline), so it needs no timeout of
+// its own, which would cost a timer per frame.
+func (c *client) write(data []byte, corked bool) error {
+	if corked {
+		return c.conn.Write(context.Background(), websocket.MessageText, data)
+	}
+	return c.h.write(c.conn, data)
 }
 
 // pingLoop pings every connection once per PingInterval, each at its own

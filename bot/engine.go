@@ -266,6 +266,12 @@ func (e *Engine) History(ctx context.Context, conversationID, afterID int64, lim
 	return e.store.RecentMessages(ctx, conversationID, afterID, 0, limit)
 }
 
+// HistoryThrough returns the last limit messages of a conversation up to
+// message throughID (inclusive), oldest first.
+func (e *Engine) HistoryThrough(ctx context.Context, conversationID, throughID int64, limit int) ([]Message, error) {
+	return e.store.RecentMessages(ctx, conversationID, 0, throughID, limit)
+}
+
 // Conversation returns a conversation by id.
 func (e *Engine) Conversation(ctx context.Context, id int64) (Conversation, error) {
 	return e.store.Conversation(ctx, id)

@@ -21,9 +21,9 @@ type Conversations interface {
 type Store interface {
 	// MessageByID returns a message. Returns ENotFound if there is none.
 	MessageByID(ctx context.Context, id int64) (bot.Message, error)
-	// MarkEvent records that the event (source, id) was processed and reports
-	// whether this is the first time.
-	MarkEvent(ctx context.Context, source, id string) (bool, error)
+	// EnqueueOnce queues items unless the event (source, id) was processed
+	// before, records it, atomically, and reports whether it was the first time.
+	EnqueueOnce(ctx context.Context, source, id string, items ...bot.OutboxItem) (bool, error)
 	// Enqueue queues outbox items.
 	Enqueue(ctx context.Context, items ...bot.OutboxItem) error
 	// Waiting returns the conversations waiting for an agent.
@@ -222,14 +222,13 @@ func (s *Service) mark(ctx context.Context, m bot.Message, mark Mark) {
 	if seen {
 		return
 	}
-	first, err := s.store.MarkEvent(ctx, "mark", fmt.Sprint(m.ID))
-	if err != nil {
+	// Recorded and queued together: a crash in between would lose the mark.
+	if _, err := s.store.EnqueueOnce(ctx, "mark", fmt.Sprint(m.ID), bot.OutboxItem{Target: bot.TargetDesk, Kind: KindMark,
+		ConversationID: m.ConversationID, MessageID: m.ID, Payload: mustJSON(mark)}); err != nil {
 		s.logger.Error("delivery mark: cannot record", "message", m.ID, "err", err)
-		return
-	}
-	if first {
-		s.enqueue(ctx, bot.OutboxItem{Target: bot.TargetDesk, Kind: KindMark, ConversationID: m.ConversationID,
-			MessageID: m.ID, Payload: mustJSON(mark)})
+		s.mu.Lock()
+		delete(s.marked, m.ID) // the next report tries again
+		s.mu.Unlock()
 	}
 }
 

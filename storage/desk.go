@@ -38,6 +38,38 @@ func (db *DB) MarkEvent(ctx context.Context, source, id string) (bool, error) {
 	return first, err
 }
 
+// EnqueueOnce queues items if the event (source, id) was never processed,
+// and records it, in one transaction: a crash cannot record the event and
+// lose the items. It reports whether this was the first time.
+func (db *DB) EnqueueOnce(ctx context.Context, source, id string, items ...bot.OutboxItem) (bool, error) {
+	first := false
+	err := db.update(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO processed_events (source, event_id, created_at) VALUES (?, ?, ?)
+			ON CONFLICT DO NOTHING`, source, id, db.stamp(db.now()))
+		if err != nil {
+			return fmt.Errorf("record event: %w", err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil || n == 0 {
+			return err
+		}
+		first = true
+		for i := range items {
+			if err := db.insertOutbox(ctx, tx, items[i].ConversationID, nil, &items[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return false, err
+	}
+	if first {
+		db.notifyOutbox(items)
+	}
+	return first, nil
+}
+
 // LatestHandoff returns the conversation's most recent handoff.
 // Returns bot.ENotFound if it was never handed over.
 func (db *DB) LatestHandoff(ctx context.Context, conversationID int64) (bot.Handoff, error) {

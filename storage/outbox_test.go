@@ -65,3 +65,32 @@ func TestOutboxOrderPerConversation(t *testing.T) {
 		t.Errorf("CompleteOutbox(9999) err = %v, want not found", err)
 	}
 }
+
+// EnqueueOnce records the event and queues its items together, once.
+func TestEnqueueOnce(t *testing.T) {
+	db := open(t)
+	ctx := context.Background()
+	conv := newConversation("a")
+	if err := db.Commit(ctx, &bot.Change{Conversation: conv}); err != nil {
+		t.Fatal(err)
+	}
+	item := bot.OutboxItem{Target: "desk", Kind: "mark", ConversationID: conv.ID, CreatedAt: t0}
+	for i, want := range []bool{true, false} {
+		first, err := db.EnqueueOnce(ctx, "mark", "42", item)
+		if err != nil || first != want {
+			t.Fatalf("EnqueueOnce #%d = %v, %v; want %v", i+1, first, err, want)
+		}
+	}
+	if due, err := db.DueOutbox(ctx, "desk", t0.Add(time.Minute), 10); err != nil || len(due) != 1 {
+		t.Errorf("desk items = %d, %v; want exactly 1", len(due), err)
+	}
+	// A failed insert records nothing: the next attempt is the first.
+	bad := item
+	bad.ConversationID = 999 // no such conversation (foreign key)
+	if _, err := db.EnqueueOnce(ctx, "mark", "43", bad); err == nil {
+		t.Fatal("EnqueueOnce with an unknown conversation succeeded")
+	}
+	if first, err := db.EnqueueOnce(ctx, "mark", "43", item); err != nil || !first {
+		t.Errorf("EnqueueOnce after a failed attempt = %v, %v; want first", first, err)
+	}
+}

@@ -287,7 +287,7 @@ func (h *Handler) readHello(conn *websocket.Conn) (inFrame, bool) {
 // greet sends the welcome, before any other frame, and reports whether the
 // connection can go on.
 func (h *Handler) greet(c *client, token string, after int64) bool {
-	welcome, replayed, err := h.welcome(c, token, after)
+	welcome, replayed, confirmed, err := h.welcome(c, token, after)
 	if err != nil {
 		h.logger.Error("welcome widget client", keyError, err)
 		msg, _ := json.Marshal(errorFrame{Type: typeError, Code: codeInternal, Message: h.engine.Texts(c.language()).InternalFailure})
@@ -308,15 +308,24 @@ func (h *Handler) greet(c *client, token string, after int64) bool {
 		c.enqueueJSON(errorFrame{Type: typeError, Code: codeIdentityRejected,
 			Message: "identity not accepted (bad signature, expired, or identity verification not configured): continuing anonymously"})
 	}
-	for i := range replayed {
-		h.delivered(&replayed[i])
+	for _, ms := range [][]bot.Message{confirmed, replayed} {
+		for i := range ms {
+			h.delivered(&ms[i])
+		}
 	}
 	return true
 }
 
+// confirmLimit is how many messages up to the hello's "after" are checked
+// for agents' messages the client confirms having.
+const confirmLimit = 10
+
 // welcome returns the answer to hello: the token, the conversation's state
-// and the messages the client has not seen (also returned, for delivery marks).
-func (h *Handler) welcome(c *client, token string, after int64) ([]byte, []bot.Message, error) {
+// and the messages the client has not seen (also returned, for delivery
+// marks), and the last agents' messages the client says it has (up to
+// after): written to it before a crash kept us from recording the delivery,
+// they are delivered all the same.
+func (h *Handler) welcome(c *client, token string, after int64) (data []byte, replayed, confirmed []bot.Message, err error) {
 	ctx, cancel := context.WithTimeout(h.ctx, h.opts.ProcessTimeout)
 	defer cancel()
 	state, lang := bot.StateBot, c.language()
@@ -326,10 +335,21 @@ func (h *Handler) welcome(c *client, token string, after int64) ([]byte, []bot.M
 	case err == nil:
 		state, lang = conv.State, conv.Lang.Or(lang)
 		if msgs, err = h.engine.History(ctx, conv.ID, max(after, 0), h.opts.HistoryLimit); err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
+		}
+		if after > 0 {
+			seen, err := h.engine.HistoryThrough(ctx, conv.ID, after, confirmLimit)
+			if err != nil {
+				return nil, nil, nil, err
+			}
+			for _, m := range seen {
+				if m.Role == bot.RoleAgent {
+					confirmed = append(confirmed, m)
+				}
+			}
 		}
 	case bot.ErrorKind(err) != bot.ENotFound:
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	c.hasConversation = err == nil
 	c.setLanguage(lang)
@@ -337,12 +357,12 @@ func (h *Handler) welcome(c *client, token string, after int64) ([]byte, []bot.M
 	if len(msgs) > 0 {
 		c.skipThrough = max(c.skipThrough, msgs[len(msgs)-1].ID)
 	}
-	data, err := json.Marshal(welcomeFrame{
+	data, err = json.Marshal(welcomeFrame{
 		Type: typeWelcome, Token: token, Lang: lang, State: state,
 		Greeting: h.engine.Texts(lang).Greeting, MaxLength: h.opts.MaxMessageRunes,
 		Messages: toJSONs(msgs),
 	})
-	return data, msgs, err
+	return data, msgs, confirmed, err
 }
 
 func (h *Handler) write(conn *websocket.Conn, data []byte) error {

@@ -138,3 +138,47 @@ func waitGoroutines(t *testing.T, before int) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// An agent's message written to a customer whose delivery was never recorded
+// (Relais was killed right after writing it) is delivered when the customer
+// comes back saying it has every message up to it.
+func TestReconnectConfirmsAgentMessages(t *testing.T) {
+	delivered := make(chan int64, 10)
+	e := newEnv(t, Options{OnDelivered: func(_ context.Context, m bot.Message) { delivered <- m.ID }})
+	c, w := e.hello(t, "", "en", 0)
+	c.message("c1", "hello")
+	for c.read().Type != "ack" {
+	}
+	conv, err := e.engine.LatestConversation(t.Context(), bot.ChannelWidget, customerKey(w.Token))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.conn.CloseNow()
+	eventually(t, "the customer to be offline", func() bool { return e.h.Offline(conv) })
+	ch, err := e.engine.Update(t.Context(), conv.ID, func(bot.Conversation, []bot.Message) (*bot.Change, error) {
+		return &bot.Change{Messages: []bot.Message{{Role: bot.RoleAgent, Author: "Léa", Text: "Léa here."}}}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	agentMsg := ch.Messages[0].ID
+	select {
+	case id := <-delivered:
+		t.Fatalf("message %d reported delivered to an offline customer", id)
+	case <-time.After(50 * time.Millisecond):
+	}
+
+	c2, welcome := e.hello(t, w.Token, "en", agentMsg)
+	if len(welcome.Messages) != 0 {
+		t.Errorf("welcome replays %d messages the client has", len(welcome.Messages))
+	}
+	select {
+	case id := <-delivered:
+		if id != agentMsg {
+			t.Errorf("reported %d delivered; want %d", id, agentMsg)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the message the client confirmed was never reported delivered")
+	}
+	c2.conn.CloseNow()
+}

@@ -35,6 +35,8 @@ type Engine interface {
 	Process(ctx context.Context, r bot.Receipt) error
 	// History returns up to limit messages after afterID, oldest first.
 	History(ctx context.Context, conversationID, afterID int64, limit int) ([]bot.Message, error)
+	// HistoryThrough returns the last limit messages up to throughID, oldest first.
+	HistoryThrough(ctx context.Context, conversationID, throughID int64, limit int) ([]bot.Message, error)
 	// LatestConversation returns ENotFound if the customer has none.
 	LatestConversation(ctx context.Context, ch bot.Channel, customerKey string) (bot.Conversation, error)
 	// Texts returns the bot's system texts in lang.

@@ -17,8 +17,11 @@ const DefaultMaxMessageRunes = 2000
 const historySize = 30
 
 // cachedConversations is how many conversations the Engine keeps in memory
-// (about 12 KB each, with their recent messages).
-const cachedConversations = 4096
+// (about 12 KB each, with their recent messages: 100 MB at most). With more
+// customers writing at once than entries, most answers would read their
+// conversation back from the database: under the load test, 5,000 customers
+// against 4,096 entries halved the answers per second (2,200 instead of 3,700).
+const cachedConversations = 8192
 
 // Config holds the Engine's settings.
 type Config struct {

@@ -120,6 +120,12 @@ func TestDispatcherDeliversInOrderAndRetries(t *testing.T) {
 	defer stop()
 	disp.Kick()
 	waitFor(t, "12 deliveries", func() bool { return d.count() == 12 })
+	// The dispatcher marks an item done and reports it after Deliver returns.
+	waitFor(t, "12 reported", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(deliveredHook) == 12
+	})
 
 	d.mu.Lock()
 	defer d.mu.Unlock()

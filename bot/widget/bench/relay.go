@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"fmt"
+	"net/http"
 	"strconv"
 	"strings"
 	"sync"
@@ -84,8 +86,59 @@ func relayScenario(ctx context.Context, o options, dir string) error {
 	lost := len(sentAt)
 	mu.Unlock()
 	fmt.Printf("## Agent → customer relay (%d customers connected, %d replies over %s)\n\n", len(cs), o.relayReplies, time.Since(start).Round(time.Second))
-	fmt.Printf("| measure | value |\n|---|---:|\n| replies received | %d (not received: %d) |\n| p50 | %s |\n| p99 | %s |\n\n", n, lost, ms(p50), ms(p99))
+	fmt.Printf("| measure | value |\n|---|---:|\n| replies received | %d (not received: %d) |\n| p50 | %s |\n| p99 | %s |\n", n, lost, ms(p50), ms(p99))
+	// Relais's own view: from the agent's message stored to the customer's
+	// socket (without Slack's side and the load generator's).
+	if q50, q99, err := serverRelayQuantiles(srv.url); err == nil {
+		fmt.Printf("| in Relais, stored → written to the socket (histogram bucket holding p50 / p99) | ≤ %s / ≤ %s |\n", q50, q99)
+	}
+	fmt.Println()
 	return nil
+}
+
+// serverRelayQuantiles reads relais_agent_relay_seconds from /metrics and
+// returns the upper bounds of the buckets holding its median and 99th percentile.
+func serverRelayQuantiles(url string) (q50, q99 string, err error) {
+	resp, err := http.Get(url + "/metrics")
+	if err != nil {
+		return "", "", err
+	}
+	defer resp.Body.Close()
+	type bucket struct {
+		le string
+		n  float64
+	}
+	var buckets []bucket
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		line, ok := strings.CutPrefix(sc.Text(), `relais_agent_relay_seconds_bucket{le="`)
+		if !ok {
+			continue
+		}
+		le, count, ok := strings.Cut(line, `"} `)
+		n, err := strconv.ParseFloat(count, 64)
+		if !ok || err != nil {
+			return "", "", fmt.Errorf("bad histogram line %q", sc.Text())
+		}
+		buckets = append(buckets, bucket{le, n})
+	}
+	if len(buckets) == 0 || buckets[len(buckets)-1].n == 0 {
+		return "", "", fmt.Errorf("no relay histogram")
+	}
+	total := buckets[len(buckets)-1].n
+	at := func(q float64) string {
+		for _, b := range buckets {
+			if b.n >= q*total {
+				if b.le == "+Inf" {
+					return b.le
+				}
+				s, _ := strconv.ParseFloat(b.le, 64)
+				return ms(time.Duration(s * float64(time.Second)))
+			}
+		}
+		return "+Inf"
+	}
+	return at(0.5), at(0.99), sc.Err()
 }
 
 // waitThreads waits until every customer's hand-over has a thread and

@@ -24,18 +24,7 @@ func (db *DB) MessageByID(ctx context.Context, id int64) (bot.Message, error) {
 // MarkEvent records that the event (source, id) was processed and reports
 // whether this is the first time: platform retries are recognised by it.
 func (db *DB) MarkEvent(ctx context.Context, source, id string) (bool, error) {
-	first := false
-	err := db.update(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO processed_events (source, event_id, created_at) VALUES (?, ?, ?)
-			ON CONFLICT DO NOTHING`, source, id, db.stamp(db.now()))
-		if err != nil {
-			return fmt.Errorf("record event: %w", err)
-		}
-		n, err := res.RowsAffected()
-		first = n == 1
-		return err
-	})
-	return first, err
+	return db.EnqueueOnce(ctx, source, id)
 }
 
 // EnqueueOnce queues items if the event (source, id) was never processed,

@@ -40,6 +40,11 @@ func (c *client) writeBatch(frames []outFrame) error {
 		corked    bool
 		delivered []*bot.Message
 	)
+	defer func() {
+		if corked { // failed half-way: the connection is closed
+			c.wc.abort()
+		}
+	}()
 	uncork := func() error {
 		if !corked {
 			return nil

@@ -51,7 +51,7 @@ func (w *hijackWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		return nil, nil, err
 	}
 	sc, ok := nc.(syscall.Conn)
-	if !ok {
+	if !ok || !pooledIO {
 		return nc, brw, nil
 	}
 	raw, err := sc.SyscallConn()
@@ -85,6 +85,7 @@ type wsConn struct {
 	corked bool
 	wbuf   *[]byte // pooled while corked and something was written
 	wn     int
+	werr   error // the first failed socket write: the stream is broken
 }
 
 // Read implements io.Reader.
@@ -121,7 +122,7 @@ func (c *wsConn) fill() error {
 	err := c.raw.Read(func(fd uintptr) bool {
 		b := getBuf()
 		for {
-			n, rerr = syscall.Read(int(fd), *b)
+			n, rerr = sysRead(fd, *b)
 			if rerr != syscall.EINTR {
 				break
 			}
@@ -149,11 +150,16 @@ func (c *wsConn) fill() error {
 }
 
 // Write implements io.Writer: straight to the socket, or into the batch.
+// Once a socket write failed, every later write fails: bytes may have been
+// lost, and nothing after them may be reported written.
 func (c *wsConn) Write(p []byte) (int, error) {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
+	if c.werr != nil {
+		return 0, c.werr
+	}
 	if !c.corked {
-		return c.Conn.Write(p)
+		return c.writeLocked(p)
 	}
 	if c.wbuf != nil && c.wn+len(p) > ioBufSize {
 		if err := c.flushLocked(); err != nil {
@@ -161,7 +167,7 @@ func (c *wsConn) Write(p []byte) (int, error) {
 		}
 	}
 	if len(p) > ioBufSize {
-		return c.Conn.Write(p)
+		return c.writeLocked(p)
 	}
 	if c.wbuf == nil {
 		c.wbuf, c.wn = getBuf(), 0
@@ -170,16 +176,23 @@ func (c *wsConn) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// cork starts a batch: writes are gathered until uncork, and the socket
-// writes of the batch give up at deadline.
+// cork starts a batch: writes are gathered until uncork or abort, and the
+// socket writes of the batch give up at deadline.
 func (c *wsConn) cork(deadline time.Time) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
+	if c.werr != nil {
+		return c.werr
+	}
+	if err := c.Conn.SetWriteDeadline(deadline); err != nil {
+		return err
+	}
 	c.corked = true
-	return c.Conn.SetWriteDeadline(deadline)
+	return nil
 }
 
-// uncork ends the batch and writes what it gathered.
+// uncork ends the batch and writes what it gathered. A nil error means
+// every byte written since cork is on the socket.
 func (c *wsConn) uncork() error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
@@ -191,14 +204,40 @@ func (c *wsConn) uncork() error {
 	return err
 }
 
+// abort ends a batch that failed: what it gathered is dropped (the
+// connection is being closed) and writes go straight out again, so that a
+// close frame is not held back.
+func (c *wsConn) abort() {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if !c.corked {
+		return
+	}
+	c.corked = false
+	if c.wbuf != nil {
+		putBuf(c.wbuf)
+		c.wbuf, c.wn = nil, 0
+	}
+	_ = c.Conn.SetWriteDeadline(time.Time{})
+}
+
 // flushLocked writes the gathered bytes and gives the buffer back.
 func (c *wsConn) flushLocked() error {
 	if c.wbuf == nil {
-		return nil
+		return c.werr
 	}
 	b, n := c.wbuf, c.wn
 	c.wbuf, c.wn = nil, 0
 	defer putBuf(b)
-	_, err := c.Conn.Write((*b)[:n])
+	_, err := c.writeLocked((*b)[:n])
 	return err
+}
+
+// writeLocked writes p to the socket and remembers a failure.
+func (c *wsConn) writeLocked(p []byte) (int, error) {
+	n, err := c.Conn.Write(p)
+	if err != nil {
+		c.werr = err
+	}
+	return n, err
 }

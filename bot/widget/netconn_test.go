@@ -218,3 +218,44 @@ func TestWidgetConnectionsUsePooledBuffers(t *testing.T) {
 		}
 	}
 }
+
+// A batch whose bytes were lost — here by another writer's overflow past the
+// deadline — cannot be reported written, and nothing after it can be.
+func TestWSConnLostBatchIsNeverReportedWritten(t *testing.T) {
+	c, _, _ := hijacked(t, "")
+	if err := c.cork(time.Now().Add(-time.Second)); err != nil { // already past
+		t.Fatal(err)
+	}
+	if _, err := c.Write([]byte("agent's reply")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Write(make([]byte, ioBufSize)); err == nil { // overflows: the flush fails
+		t.Fatal("write past the deadline succeeded")
+	}
+	if err := c.uncork(); err == nil {
+		t.Error("uncork = nil after the batch's bytes were lost")
+	}
+	if _, err := c.Write([]byte("later")); err == nil {
+		t.Error("a write after a failed one succeeded")
+	}
+}
+
+// A batch that fails half-way is dropped and writes go straight out again,
+// so that the close frame is not held back.
+func TestWSConnAbort(t *testing.T) {
+	c, _, client := hijacked(t, "")
+	if err := c.cork(time.Now().Add(5 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	c.Write([]byte("dropped"))
+	c.abort()
+	if c.wbuf != nil || c.corked {
+		t.Fatal("abort kept the batch")
+	}
+	c.Write([]byte("close"))
+	got := make([]byte, 5)
+	client.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.ReadFull(client, got); err != nil || string(got) != "close" {
+		t.Errorf("after abort the peer got %q, %v; want %q", got, err, "close")
+	}
+}

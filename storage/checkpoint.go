@@ -60,6 +60,7 @@ type checkpointer struct {
 	quit     chan struct{}
 	stop     sync.Once
 	wg       sync.WaitGroup
+	busy     sync.Mutex // one checkpoint at a time: background or truncate
 
 	mu    sync.Mutex
 	stats CheckpointStats
@@ -114,12 +115,45 @@ func (cp *checkpointer) run() {
 }
 
 // checkpoint runs one PASSIVE checkpoint, and a RESTART one if the log is too
-// long to wait for the next.
+// long to wait for the next: a complete checkpoint does not guarantee that
+// the next writer starts the log over (a reader may still use it), RESTART
+// waits until it can.
 func (cp *checkpointer) checkpoint(ctx context.Context) {
-	log, copied, err := cp.run1(ctx, false)
-	if err == nil && log >= cp.restart && copied < log {
-		log, copied, err = cp.run1(ctx, true)
+	cp.busy.Lock()
+	defer cp.busy.Unlock()
+	log, copied, err := cp.run1(ctx, modePassive)
+	if err == nil && log >= cp.restart {
+		log, copied, err = cp.run1(ctx, modeRestart)
 	}
+	cp.record(log, copied, err)
+}
+
+// truncate checkpoints the whole log and truncates it to zero bytes, so that
+// erased data does not linger in it, retrying while readers or writers keep
+// it busy.
+func (cp *checkpointer) truncate(ctx context.Context) error {
+	cp.busy.Lock()
+	defer cp.busy.Unlock()
+	var err error
+	for attempt := range 5 {
+		if attempt > 0 {
+			select {
+			case <-time.After(time.Duration(attempt) * 50 * time.Millisecond):
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		var log, copied int64
+		if log, copied, err = cp.run1(ctx, modeTruncate); err == nil {
+			cp.record(log, copied, nil)
+			return nil
+		}
+	}
+	cp.record(0, 0, err)
+	return err
+}
+
+func (cp *checkpointer) record(log, copied int64, err error) {
 	cp.mu.Lock()
 	defer cp.mu.Unlock()
 	if err != nil {
@@ -130,22 +164,40 @@ func (cp *checkpointer) checkpoint(ctx context.Context) {
 	cp.stats.LogFrames, cp.stats.Copied = log, copied
 }
 
-func (cp *checkpointer) run1(ctx context.Context, restart bool) (log, copied int64, err error) {
+type checkpointMode int
+
+const (
+	modePassive checkpointMode = iota
+	modeRestart
+	modeTruncate
+)
+
+// run1 runs one checkpoint. The caller holds cp.busy. A checkpoint SQLite
+// reports busy (another checkpoint, or readers and writers a RESTART or
+// TRUNCATE could not wait out) is an error.
+func (cp *checkpointer) run1(ctx context.Context, mode checkpointMode) (log, copied int64, err error) {
 	query := `PRAGMA wal_checkpoint(PASSIVE)`
-	if restart {
+	switch mode {
+	case modeRestart:
 		query = `PRAGMA wal_checkpoint(RESTART)`
+	case modeTruncate:
+		query = `PRAGMA wal_checkpoint(TRUNCATE)`
 	}
 	var busy int
 	if err := cp.conn.QueryRowContext(ctx, query).Scan(&busy, &log, &copied); err != nil {
 		return 0, 0, fmt.Errorf("%s: %w", query, err)
 	}
 	cp.mu.Lock()
-	if restart {
+	switch mode {
+	case modeRestart:
 		cp.stats.Restart++
-	} else {
+	case modePassive:
 		cp.stats.Passive++
 	}
 	cp.mu.Unlock()
+	if busy != 0 || log < 0 {
+		return log, copied, fmt.Errorf("%s: busy (%d of %d frames copied)", query, copied, log)
+	}
 	return log, copied, nil
 }
 

@@ -125,3 +125,44 @@ func TestLongLogIsRestarted(t *testing.T) {
 		t.Errorf("restart checkpoint copied %d of %d frames; want all (> 100)", st.Copied, st.LogFrames)
 	}
 }
+
+// Past the bound, RESTART runs even when PASSIVE copied everything: a reader
+// overlapping the checkpoint can keep the next writer from starting the log
+// over, and the log would grow checkpoint after checkpoint.
+func TestLongLogIsRestartedEvenWhenCopied(t *testing.T) {
+	db := open(t)
+	db.checkpointer.close()
+	db.checkpointer.restart = 100
+	writeConversations(t, db, "a", 50)
+	db.checkpointer.checkpoint(context.Background())
+	if st := db.CheckpointStats(); st.Passive != 1 || st.Restart != 1 || st.Failures != 0 || st.Copied != st.LogFrames {
+		t.Errorf("stats = %+v; want a passive then a restart checkpoint, all copied", st)
+	}
+}
+
+// Erasure truncates the log to zero bytes, waiting for a reader to finish.
+func TestTruncateWaitsForReaders(t *testing.T) {
+	db := open(t)
+	ctx := context.Background()
+	writeConversations(t, db, "a", 5)
+	tx, err := db.read.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM messages`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	writeConversations(t, db, "b", 5)
+	go func() {
+		time.Sleep(150 * time.Millisecond)
+		tx.Rollback()
+	}()
+	if err := db.checkpointer.truncate(ctx); err != nil {
+		t.Fatalf("truncate with a reader finishing meanwhile: %v", err)
+	}
+	fi, err := os.Stat(db.Path() + "-wal")
+	if err != nil || fi.Size() != 0 {
+		t.Errorf("write-ahead log after truncate: %v bytes, %v; want 0", fi.Size(), err)
+	}
+}

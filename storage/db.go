@@ -50,8 +50,9 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	if path == "" {
 		return nil, bot.Errorf(bot.EInvalid, "database path is empty")
 	}
-	base := "file:" + (&url.URL{Path: path}).EscapedPath() +
-		"?_journal_mode=WAL&_synchronous=NORMAL&_busy_timeout=10000&_foreign_keys=on&_stmt_cache_size=64"
+	common := "file:" + (&url.URL{Path: path}).EscapedPath() +
+		"?_journal_mode=WAL&_synchronous=NORMAL&_foreign_keys=on&_stmt_cache_size=64"
+	base := common + "&_busy_timeout=10000"
 	// secure_delete: erased customer data is overwritten, not left in free pages.
 	write, err := sql.Open(driverName, base+"&_txlock=immediate&_secure_delete=on")
 	if err != nil {
@@ -82,7 +83,9 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	read.SetMaxOpenConns(n)
 	read.SetMaxIdleConns(n)
 	db.read = read
-	ckpt, err := sql.Open(driverName, base)
+	// A RESTART or TRUNCATE checkpoint holds writers back while it waits for
+	// readers: it gives up soon (and is retried) rather than stall commits.
+	ckpt, err := sql.Open(driverName, common+"&_busy_timeout=250")
 	if err != nil {
 		read.Close()
 		write.Close()

@@ -54,6 +54,8 @@ func serve(ctx context.Context, cfg config.Config, stdout io.Writer, logger *slo
 			m.relayed(msg)
 			agents.Delivered(ctx, msg)
 		},
+		// Not a relay: no latency to measure.
+		OnConfirmed: func(ctx context.Context, msg bot.Message) { agents.Delivered(ctx, msg) },
 	}, logger.With("component", "widget"))
 	a.engine.AddPublisher(w)
 	agents = handoff.NewService(a.engine, a.db, w, handoff.ServiceConfig{Hours: a.hours, RemindAfter: cfg.Handoff.RemindAfter},

@@ -266,14 +266,14 @@ func before(history []bot.Message, m bot.Message) []bot.Message {
 	if m.ID != 0 {
 		for i, h := range history {
 			if h.ID == m.ID {
-				return history[:i]
+				return history[:i:i] // shared with the Engine's cache: no append may reach it
 			}
 		}
 		return history
 	}
 	if n := len(history); n > 0 {
 		if last := history[n-1]; last.ID == 0 && last.Role == m.Role && last.Text == m.Text && last.Payload == m.Payload {
-			return history[:n-1]
+			return history[: n-1 : n-1]
 		}
 	}
 	return history

@@ -308,10 +308,11 @@ func (h *Handler) greet(c *client, token string, after int64) bool {
 		c.enqueueJSON(errorFrame{Type: typeError, Code: codeIdentityRejected,
 			Message: "identity not accepted (bad signature, expired, or identity verification not configured): continuing anonymously"})
 	}
-	for _, ms := range [][]bot.Message{confirmed, replayed} {
-		for i := range ms {
-			h.delivered(&ms[i])
-		}
+	for i := range confirmed {
+		h.confirmed(&confirmed[i])
+	}
+	for i := range replayed {
+		h.delivered(&replayed[i])
 	}
 	return true
 }

@@ -59,6 +59,18 @@ func (h *Handler) Offline(conv bot.Conversation) bool {
 	return len(h.hub.clients[conv.CustomerKey]) == 0
 }
 
+// confirmed reports an agent's message the customer says it has.
+func (h *Handler) confirmed(m *bot.Message) {
+	if m.Role != bot.RoleAgent {
+		return
+	}
+	if h.opts.OnConfirmed != nil {
+		h.opts.OnConfirmed(h.ctx, *m)
+		return
+	}
+	h.delivered(m)
+}
+
 // delivered reports an agent's message written to the customer's socket.
 func (h *Handler) delivered(m *bot.Message) {
 	if m != nil && m.Role == bot.RoleAgent && h.opts.OnDelivered != nil {

@@ -143,8 +143,11 @@ func waitGoroutines(t *testing.T, before int) {
 // (Relais was killed right after writing it) is delivered when the customer
 // comes back saying it has every message up to it.
 func TestReconnectConfirmsAgentMessages(t *testing.T) {
-	delivered := make(chan int64, 10)
-	e := newEnv(t, Options{OnDelivered: func(_ context.Context, m bot.Message) { delivered <- m.ID }})
+	delivered, confirmed := make(chan int64, 10), make(chan int64, 10)
+	e := newEnv(t, Options{
+		OnDelivered: func(_ context.Context, m bot.Message) { delivered <- m.ID },
+		OnConfirmed: func(_ context.Context, m bot.Message) { confirmed <- m.ID },
+	})
 	c, w := e.hello(t, "", "en", 0)
 	c.message("c1", "hello")
 	for c.read().Type != "ack" {
@@ -173,12 +176,17 @@ func TestReconnectConfirmsAgentMessages(t *testing.T) {
 		t.Errorf("welcome replays %d messages the client has", len(welcome.Messages))
 	}
 	select {
-	case id := <-delivered:
+	case id := <-confirmed:
 		if id != agentMsg {
-			t.Errorf("reported %d delivered; want %d", id, agentMsg)
+			t.Errorf("reported %d confirmed; want %d", id, agentMsg)
 		}
 	case <-time.After(5 * time.Second):
-		t.Fatal("the message the client confirmed was never reported delivered")
+		t.Fatal("the message the client confirmed was never reported")
+	}
+	select {
+	case id := <-delivered: // OnDelivered measures relays: a confirmation is not one
+		t.Errorf("confirmed message %d also reported as written", id)
+	case <-time.After(50 * time.Millisecond):
 	}
 	c2.conn.CloseNow()
 }

@@ -59,6 +59,11 @@ type Options struct {
 	// to one of the customer's open widgets (live or replayed on reconnect),
 	// from that connection's goroutine: it must be quick.
 	OnDelivered func(ctx context.Context, m bot.Message)
+	// OnConfirmed, if set, is called for an agent's message a reconnecting
+	// customer says it already has (it was written before, but its delivery
+	// may not have been recorded: Relais was stopped in between). Unset,
+	// OnDelivered is called instead.
+	OnConfirmed func(ctx context.Context, m bot.Message)
 	// ShopName is shown on the demo page (default: a demo tea shop).
 	ShopName string
 	// PublicURL is where customers reach Relais, used in the snippet shown on

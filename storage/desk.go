@@ -31,8 +31,18 @@ func (db *DB) MarkEvent(ctx context.Context, source, id string) (bool, error) {
 // and records it, in one transaction: a crash cannot record the event and
 // lose the items. It reports whether this was the first time.
 func (db *DB) EnqueueOnce(ctx context.Context, source, id string, items ...bot.OutboxItem) (bool, error) {
+	// Most repeats (platform retries, histories replayed on reconnect) are
+	// answered by a read, without taking the write lock.
+	var seen int
+	err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM processed_events WHERE source = ? AND event_id = ?`, source, id).Scan(&seen)
+	if err != nil {
+		return false, fmt.Errorf("look up event: %w", err)
+	}
+	if seen > 0 {
+		return false, nil
+	}
 	first := false
-	err := db.update(ctx, func(tx *sql.Tx) error {
+	err = db.update(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO processed_events (source, event_id, created_at) VALUES (?, ?, ?)
 			ON CONFLICT DO NOTHING`, source, id, db.stamp(db.now()))
 		if err != nil {

@@ -93,7 +93,9 @@ func (cp *checkpointer) close() {
 }
 
 func (cp *checkpointer) run() {
-	var last time.Time
+	// Not at once: the first commits are the start-up's (migrations, the
+	// FAQ seed), and the server is not ready yet.
+	last := time.Now()
 	for {
 		select {
 		case <-cp.wake:

@@ -35,6 +35,9 @@ func newApp(ctx context.Context, cfg config.Config, logger *slog.Logger, observe
 		return nil, fmt.Errorf("hours: %w", err)
 	}
 	phase := startPhases(logger)
+	// The frustration models take ~13 ms to parse: while the database is
+	// opened and the FAQ indexed (other cores, or this one's waits).
+	go handoff.NewDetector()
 	db, err := storage.Open(ctx, cfg.Database.Path)
 	if err != nil {
 		return nil, err

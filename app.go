@@ -35,9 +35,11 @@ func newApp(ctx context.Context, cfg config.Config, logger *slog.Logger, observe
 		return nil, fmt.Errorf("hours: %w", err)
 	}
 	phase := startPhases(logger)
-	// The frustration models take ~13 ms to parse: while the database is
-	// opened and the FAQ indexed (other cores, or this one's waits).
+	// The frustration models and the spelling dictionaries take ~13 and
+	// ~10 ms to read: meanwhile the database is opened and the FAQ indexed
+	// (on other cores, or in this one's waits).
 	go handoff.NewDetector()
+	go faq.Preload()
 	db, err := storage.Open(ctx, cfg.Database.Path)
 	if err != nil {
 		return nil, err

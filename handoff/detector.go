@@ -50,9 +50,60 @@ const (
 // repetition, capitals and punctuation) and from how the bot fared (👎,
 // failures in a row). It is safe for concurrent use.
 type Detector struct {
-	lex    *lexicon
-	val    *[numLangs]valence    // AFINN valences, for the models
-	models *[numLangs]*textModel // nil: lexicon rules only (when fitting)
+	lex      *lexicon
+	val      *[numLangs]valence    // AFINN valences, for the models
+	models   *[numLangs]*textModel // nil: lexicon rules only (when fitting)
+	analysed analyses              // of stored messages, by id
+}
+
+// analysedMessages bounds the analyses kept (per generation, see analyses).
+const analysedMessages = 4096
+
+// analyses remembers what the wording of stored messages says: each customer
+// message is scored with up to 7 earlier ones, which would otherwise be
+// analysed again every time (in a long conversation, most of the work). An
+// analysis is reused only for the same id and text (ids repeat across
+// databases, and tests). Two generations: when the current one is full, the
+// previous one is dropped.
+type analyses struct {
+	mu       sync.Mutex
+	cur, old map[int64]analysis
+}
+
+type analysis struct {
+	text string
+	s    signals
+}
+
+// get returns the analysis of message id with this text, if kept. Its
+// content words are shared: read them only.
+func (a *analyses) get(id int64, text string) (signals, bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if an, ok := a.cur[id]; ok {
+		return an.s, an.text == text
+	}
+	an, ok := a.old[id]
+	if !ok || an.text != text {
+		return signals{}, false
+	}
+	a.putLocked(id, an)
+	return an.s, true
+}
+
+// put keeps the analysis of message id with this text.
+func (a *analyses) put(id int64, text string, s signals) {
+	s.content = slices.Clip(slices.Clone(s.content))
+	a.mu.Lock()
+	a.putLocked(id, analysis{text, s})
+	a.mu.Unlock()
+}
+
+func (a *analyses) putLocked(id int64, an analysis) {
+	if len(a.cur) >= analysedMessages || a.cur == nil {
+		a.old, a.cur = a.cur, make(map[int64]analysis, analysedMessages)
+	}
+	a.cur[id] = an
 }
 
 // NewDetector returns a Detector with the embedded lexicons. It panics if
@@ -98,8 +149,17 @@ func (d *Detector) Score(history []bot.Message, latest bot.Message) Frustration 
 		s := &sigs[i]
 		switch m.Payload {
 		case "":
+			if m.ID != 0 {
+				if kept, ok := d.analysed.get(m.ID, m.Text); ok {
+					*s = kept
+					break
+				}
+			}
 			s.content = content[i][:0]
 			toks, feats = d.analyse(m.Text, toks, feats, s)
+			if m.ID != 0 {
+				d.analysed.put(m.ID, m.Text, *s)
+			}
 		case bot.PayloadNotHelpful:
 			s.add(kindNotHelpful, weightNotHelpful, "")
 		case bot.PayloadHelpful:

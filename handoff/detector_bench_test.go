@@ -1,6 +1,7 @@
 package handoff
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/relaisbot/relais/bot"
@@ -30,10 +31,30 @@ func benchConversation() []bot.Message {
 	return msgs
 }
 
+// BenchmarkScore scores a new message after a stored history, as the
+// Engine does: the history's analyses are kept from earlier scores, the new
+// message (a new id each time) is analysed.
 func BenchmarkScore(b *testing.B) {
 	d := NewDetector()
 	history := benchConversation()
+	d.Score(history, history[len(history)-2]) // the history was scored as it came
 	latest := bot.Message{ID: 21, Role: bot.RoleCustomer, Text: "Je veux une réponse MAINTENANT, c'est la troisième fois que je demande !"}
+	b.ReportAllocs()
+	for b.Loop() {
+		latest.ID++
+		d.Score(history, latest)
+	}
+}
+
+// BenchmarkScoreUncached is BenchmarkScore with every message analysed
+// (messages without ids are not kept): the cost before the analyses were kept.
+func BenchmarkScoreUncached(b *testing.B) {
+	d := NewDetector()
+	history := benchConversation()
+	for i := range history {
+		history[i].ID = 0
+	}
+	latest := bot.Message{Role: bot.RoleCustomer, Text: "Je veux une réponse MAINTENANT, c'est la troisième fois que je demande !"}
 	b.ReportAllocs()
 	for b.Loop() {
 		d.Score(history, latest)
@@ -46,5 +67,31 @@ func BenchmarkScoreOneMessage(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		d.Score(nil, latest)
+	}
+}
+
+// Kept analyses change nothing: a conversation scores the same with stored
+// ids (analyses kept and reused) as without (each message analysed), and a
+// known id with another text is analysed again.
+func TestKeptAnalysesScoreTheSame(t *testing.T) {
+	d := NewDetector()
+	history := benchConversation()
+	plain := make([]bot.Message, len(history))
+	copy(plain, history)
+	for i := range plain {
+		plain[i].ID = 0
+	}
+	for n := 1; n < len(history); n += 2 { // each customer message in turn, after its history
+		got := d.Score(history[:n-1], history[n-1])
+		want := NewDetector().Score(plain[:n-1], plain[n-1])
+		if got.Score != want.Score || strings.Join(got.Reasons, "|") != strings.Join(want.Reasons, "|") {
+			t.Errorf("message %d: kept analyses give %v %q, fresh ones %v %q", n, got.Score, got.Reasons, want.Score, want.Reasons)
+		}
+	}
+	// Same ids, other texts (another database): analysed afresh.
+	calm := []bot.Message{{ID: 1, Role: bot.RoleCustomer, Text: "Bonjour, une petite question sur la livraison"}}
+	latest := bot.Message{ID: 3, Role: bot.RoleCustomer, Text: "Merci beaucoup, très clair"}
+	if got, want := d.Score(calm, latest), NewDetector().Score(calm, latest); got.Score != want.Score {
+		t.Errorf("reused ids with other texts: %v, want %v", got.Score, want.Score)
 	}
 }

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"database/sql"
 	"os"
 	"strconv"
 	"strings"
@@ -33,6 +34,21 @@ func walPages(t *testing.T, db *DB) int64 {
 		t.Fatal(err)
 	}
 	return fi.Size() / 4096
+}
+
+// holdSnapshot starts a read transaction and reads, so that it holds a
+// snapshot of the database until it is rolled back.
+func holdSnapshot(t *testing.T, db *DB) *sql.Tx {
+	t.Helper()
+	tx, err := db.read.BeginTx(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := tx.QueryRow(`SELECT COUNT(*) FROM messages`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return tx
 }
 
 // Commits must not checkpoint (SQLite's automatic checkpoint made one commit
@@ -100,14 +116,7 @@ func TestLongLogIsRestarted(t *testing.T) {
 	ctx := context.Background()
 
 	writeConversations(t, db, "a", 1)
-	tx, err := db.read.BeginTx(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM messages`).Scan(&n); err != nil {
-		t.Fatal(err)
-	}
+	tx := holdSnapshot(t, db)
 	writeConversations(t, db, "b", 50)
 	released := make(chan struct{})
 	go func() {
@@ -145,14 +154,7 @@ func TestTruncateWaitsForReaders(t *testing.T) {
 	db := open(t)
 	ctx := context.Background()
 	writeConversations(t, db, "a", 5)
-	tx, err := db.read.BeginTx(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM messages`).Scan(&n); err != nil {
-		t.Fatal(err)
-	}
+	tx := holdSnapshot(t, db)
 	writeConversations(t, db, "b", 5)
 	go func() {
 		time.Sleep(150 * time.Millisecond)

@@ -112,6 +112,11 @@ func NewDetector() *Detector {
 	return &Detector{lex: embeddedLexicon(), val: embeddedValence(), models: embeddedModels()}
 }
 
+// Preload parses the embedded lexicons and models now (~13 ms), so that a
+// program can do it on another goroutine while it starts; otherwise the
+// first NewDetector does.
+func Preload() { NewDetector() }
+
 // embeddedLexicon parses the embedded lexicons once.
 var embeddedLexicon = sync.OnceValue(func() *lexicon {
 	lx, err := loadLexicon(lexiconFS)

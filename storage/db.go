@@ -58,10 +58,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	write.SetMaxOpenConns(1)
-	write.SetMaxIdleConns(1)
-	write.SetConnMaxLifetime(0)
-	write.SetConnMaxIdleTime(0)
+	keepOneConn(write)
 
 	db := &DB{path: path, write: write, now: time.Now}
 	if err := write.PingContext(ctx); err != nil {
@@ -91,13 +88,19 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		write.Close()
 		return nil, fmt.Errorf("open %s for checkpoints: %w", path, err)
 	}
-	ckpt.SetMaxOpenConns(1)
-	ckpt.SetMaxIdleConns(1)
-	ckpt.SetConnMaxLifetime(0)
-	ckpt.SetConnMaxIdleTime(0)
+	keepOneConn(ckpt)
 	db.checkpointer = newCheckpointer(ckpt, checkpointInterval)
 	db.committer = newCommitter(db)
 	return db, nil
+}
+
+// keepOneConn makes db a single connection, kept open for good (its
+// per-connection settings then last).
+func keepOneConn(db *sql.DB) {
+	db.SetMaxOpenConns(1)
+	db.SetMaxIdleConns(1)
+	db.SetConnMaxLifetime(0)
+	db.SetConnMaxIdleTime(0)
 }
 
 // Path returns the database file's path.

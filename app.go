@@ -35,11 +35,9 @@ func newApp(ctx context.Context, cfg config.Config, logger *slog.Logger, observe
 		return nil, fmt.Errorf("hours: %w", err)
 	}
 	phase := startPhases(logger)
-	// The frustration models and the spelling dictionaries take ~13 and
-	// ~10 ms to read: meanwhile the database is opened and the FAQ indexed
-	// (on other cores, or in this one's waits).
+	// The frustration models take ~10 ms to read: meanwhile the database is
+	// opened and the FAQ indexed (on other cores, or in this one's waits).
 	go handoff.Preload()
-	go faq.Preload()
 	db, err := storage.Open(ctx, cfg.Database.Path)
 	if err != nil {
 		return nil, err

@@ -113,7 +113,7 @@ func BenchmarkAnswer(b *testing.B) {
 }
 
 func BenchmarkNewIndex(b *testing.B) {
-	for _, n := range []int{1000, 10000} {
+	for _, n := range []int{0, 1000, 10000} { // 0: the seed FAQ alone
 		b.Run(fmt.Sprintf("entries=%d", n), func(b *testing.B) {
 			entries := syntheticEntries(b, n)
 			b.ReportAllocs()

@@ -125,7 +125,6 @@ func NewIndex(entries []Entry) *Index {
 		}
 		ix.spell[li] = newSpeller(freq[li])
 	}
-	dictionaries() // load the dictionaries now rather than on the first query
 	ix.scratch.New = func() any { return newScratch(len(ix.docs), len(ix.ids)) }
 	return ix
 }

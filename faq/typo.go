@@ -3,6 +3,7 @@ package faq
 import (
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // speller corrects misspelt query words against the words of the FAQ, one
@@ -13,9 +14,9 @@ import (
 // candidate, which the distance check then rejects.
 type speller struct {
 	words   []string
-	freq    []int              // how many phrasings use the word
-	deletes map[uint64][]int32 // hash of a deletion variant → indexes into words
-	maxLen  int                // runes of the longest word
+	freq    []int     // how many phrasings use the word
+	deletes hashIndex // hash of a deletion variant → indexes into words
+	maxLen  int       // runes of the longest word
 }
 
 // maxTypos returns how many edits a word of n letters may be corrected by:
@@ -33,8 +34,13 @@ func maxTypos(n int) int {
 
 // newSpeller indexes a vocabulary given as word → frequency.
 func newSpeller(freq map[string]int) *speller {
-	s := &speller{deletes: make(map[uint64][]int32, len(freq)*16)}
-	var hashes []uint64
+	s := &speller{words: make([]string, 0, len(freq)), freq: make([]int, 0, len(freq))}
+	n := 0
+	for w := range freq {
+		n += variants(utf8.RuneCountInString(w))
+	}
+	hashes := make([]uint64, 0, n) // the variants of every word, in word order
+	owner := make([]int32, 0, n)   // the word of each variant
 	for w, f := range freq {
 		r := []rune(w)
 		if len(r) < 3 {
@@ -44,23 +50,50 @@ func newSpeller(freq map[string]int) *speller {
 		s.maxLen = max(s.maxLen, len(r))
 		s.words = append(s.words, w)
 		s.freq = append(s.freq, f)
-		// A query word of 8+ letters may be 2 edits away from a word of 6+.
-		depth := 1
-		if len(r) >= 6 {
-			depth = 2
-		}
-		hashes = deletionHashes(hashes[:0], r, depth)
-		for _, h := range hashes {
-			s.deletes[h] = append(s.deletes[h], id)
+		// Repeated variants ("commande" without either m) are kept: correct
+		// skips a word it has already checked.
+		start := len(hashes)
+		hashes = appendDeletionHashes(hashes, r, spellDepth(len(r)))
+		for range len(hashes) - start {
+			owner = append(owner, id)
 		}
 	}
+	s.deletes = newHashIndex(hashes, owner)
 	return s
+}
+
+// spellDepth is how many deletions a vocabulary word of n runes is indexed
+// under: a query word of 8+ letters may be 2 edits away from a word of 6+.
+func spellDepth(n int) int {
+	if n >= 6 {
+		return 2
+	}
+	return 1
+}
+
+// variants is how many deletion variants a vocabulary word of n runes is
+// indexed under (0 under 3 runes, which are not indexed).
+func variants(n int) int {
+	switch {
+	case n < 3:
+		return 0
+	case spellDepth(n) == 1:
+		return 1 + n
+	}
+	return 1 + n + n*(n-1)/2
 }
 
 // deletionHashes appends to dst the distinct hashes of r and of every string
 // made by deleting up to depth (at most 2) runes from it.
 func deletionHashes(dst []uint64, r []rune, depth int) []uint64 {
 	start := len(dst)
+	dst = appendDeletionHashes(dst, r, depth)
+	slices.Sort(dst[start:])
+	return append(dst[:start], slices.Compact(dst[start:])...)
+}
+
+// appendDeletionHashes is deletionHashes with repeats.
+func appendDeletionHashes(dst []uint64, r []rune, depth int) []uint64 {
 	dst = append(dst, hashWithout(r, -1, -1))
 	if depth >= 1 {
 		for i := range r {
@@ -74,8 +107,7 @@ func deletionHashes(dst []uint64, r []rune, depth int) []uint64 {
 			}
 		}
 	}
-	slices.Sort(dst[start:])
-	return append(dst[:start], slices.Compact(dst[start:])...)
+	return dst
 }
 
 // hashWithout is an FNV-1a hash of r (one step per rune) without the runes
@@ -106,7 +138,7 @@ func (s *speller) correct(w string) (string, bool) {
 	best, bestDist := int32(-1), limit+1
 	var seen []int32
 	for _, h := range deletionHashes(nil, r, limit) {
-		for _, id := range s.deletes[h] {
+		for id := range s.deletes.lookup(h) {
 			if slices.Contains(seen, id) {
 				continue
 			}

@@ -1,8 +1,6 @@
 package handoff
 
 import (
-	"bufio"
-	"compress/gzip"
 	"embed"
 	"fmt"
 	"io/fs"
@@ -80,19 +78,17 @@ var embeddedModels = sync.OnceValue(func() *[numLangs]*textModel {
 // loadModel reads a model file: comment lines (#), then "bias", "threshold"
 // and "floor" lines and one "feature<TAB>weight" line per feature.
 func loadModel(fsys fs.FS, name string) (*textModel, error) {
-	f, err := fsys.Open(name)
+	b, err := readGzip(fsys, name)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	m := &textModel{weights: map[uint64]float32{}, threshold: math.NaN(), floor: math.NaN(), bias: math.NaN()}
-	sc := bufio.NewScanner(zr)
-	for n := 1; sc.Scan(); n++ {
-		line := sc.Text()
+	text := string(b)
+	m := &textModel{weights: make(map[uint64]float32, strings.Count(text, "\n")),
+		threshold: math.NaN(), floor: math.NaN(), bias: math.NaN()}
+	n := 0
+	for line := range strings.Lines(text) {
+		n++
+		line = strings.TrimSuffix(line, "\n")
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
@@ -115,9 +111,6 @@ func loadModel(fsys fs.FS, name string) (*textModel, error) {
 			}
 			m.weights[h] = float32(w)
 		}
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	switch {
 	case math.IsNaN(m.bias) || !(m.threshold > 0 && m.threshold < 1) || !(m.floor >= 0 && m.floor < 0.5):

@@ -1,8 +1,6 @@
 package handoff
 
 import (
-	"bufio"
-	"compress/gzip"
 	"embed"
 	"fmt"
 	"io/fs"
@@ -44,24 +42,24 @@ var embeddedValence = sync.OnceValue(func() *[numLangs]valence {
 // Phrases are folded and split like messages; of two entries that fold the
 // same, the first is kept.
 func loadValence(fsys fs.FS, name string) (valence, error) {
-	f, err := fsys.Open(name)
+	b, err := readGzip(fsys, name)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	out := valence{}
-	seen := map[string]bool{}
-	sc := bufio.NewScanner(zr)
-	for n := 1; sc.Scan(); n++ {
-		phrase, v, ok := strings.Cut(sc.Text(), "\t")
+	text := string(b)
+	lines := strings.Count(text, "\n")
+	out := make(valence, lines)
+	seen := make(map[string]bool, lines)
+	var toks []token
+	n := 0
+	for line := range strings.Lines(text) {
+		n++
+		line = strings.TrimSuffix(line, "\n")
+		phrase, v, ok := strings.Cut(line, "\t")
 		val, err := strconv.Atoi(v)
-		toks := tokenize(phrase, nil)
+		toks = tokenize(phrase, toks[:0])
 		if !ok || err != nil || val < -5 || val > 5 || len(toks) == 0 {
-			return nil, fmt.Errorf("%s:%d: bad line %q", name, n, sc.Text())
+			return nil, fmt.Errorf("%s:%d: bad line %q", name, n, line)
 		}
 		words := make([]string, len(toks))
 		for i, t := range toks {
@@ -73,9 +71,6 @@ func loadValence(fsys fs.FS, name string) (valence, error) {
 		}
 		seen[key] = true
 		out[words[0]] = append(out[words[0]], valencePhrase{rest: words[1:], v: int8(val)})
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	if len(out) < 1000 {
 		return nil, fmt.Errorf("%s: %d entries, want more", name, len(out))

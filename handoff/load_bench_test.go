@@ -1,0 +1,21 @@
+package handoff
+
+import "testing"
+
+// BenchmarkLoadEmbedded parses the embedded models, valence lists and
+// lexicons, as the first NewDetector of a process does (start-up time).
+func BenchmarkLoadEmbedded(b *testing.B) {
+	for b.Loop() {
+		for _, name := range langNames {
+			if _, err := loadModel(modelFS, "lexicon/model/"+name+".tsv.gz"); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := loadValence(valenceFS, "lexicon/afinn/"+name+".tsv.gz"); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if _, err := loadLexicon(lexiconFS); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -6,28 +6,30 @@ import "iter"
 // an open-addressing table with linear probing, one slot per pair, built
 // once. For the speller's tens of thousands of deletion variants it is built
 // with two allocations, where a map of slices took one per variant and
-// rehashed as it grew (start-up time, BENCHMARKS.md).
+// rehashed as it grew (start-up time, BENCHMARKS.md). A slot keeps 32 bits
+// of its hash: another hash that starts its probe nearby and shares those
+// bits is a false match, which the speller's distance check rejects, as it
+// does the collisions of the 64-bit hashes themselves.
 type hashIndex struct {
-	keys  []uint64 // 0: empty slot (a hash of 0 is stored as 1)
+	tags  []uint32 // the hash's top 32 bits; 0: empty slot (a tag of 0 is stored as 1)
 	vals  []int32
-	shift uint // 64 - log2(len(keys))
+	shift uint // 64 - log2(len(tags))
 }
 
 // newHashIndex indexes the pairs (keys[i], vals[i]).
 func newHashIndex(keys []uint64, vals []int32) hashIndex {
 	bits := uint(4)
-	for 1<<bits < 2*len(keys) { // at most half full
+	for 3<<bits < 4*len(keys) { // at most three quarters full
 		bits++
 	}
-	t := hashIndex{keys: make([]uint64, 1<<bits), vals: make([]int32, 1<<bits), shift: 64 - bits}
-	mask := uint64(len(t.keys) - 1)
+	t := hashIndex{tags: make([]uint32, 1<<bits), vals: make([]int32, 1<<bits), shift: 64 - bits}
+	mask := uint64(len(t.tags) - 1)
 	for i, k := range keys {
-		k = max(k, 1)
 		j := t.slot(k)
-		for t.keys[j] != 0 {
+		for t.tags[j] != 0 {
 			j = (j + 1) & mask
 		}
-		t.keys[j], t.vals[j] = k, vals[i]
+		t.tags[j], t.vals[j] = tag(k), vals[i]
 	}
 	return t
 }
@@ -38,16 +40,17 @@ func (t hashIndex) slot(k uint64) uint64 {
 	return (k * 0x9E3779B97F4A7C15) >> t.shift
 }
 
-// lookup yields the values stored under k.
+func tag(k uint64) uint32 { return max(uint32(k>>32), 1) }
+
+// lookup yields the values stored under k (and, rarely, a false match).
 func (t hashIndex) lookup(k uint64) iter.Seq[int32] {
 	return func(yield func(int32) bool) {
-		if len(t.keys) == 0 {
+		if len(t.tags) == 0 {
 			return
 		}
-		k = max(k, 1)
-		mask := uint64(len(t.keys) - 1)
-		for j := t.slot(k); t.keys[j] != 0; j = (j + 1) & mask {
-			if t.keys[j] == k && !yield(t.vals[j]) {
+		tk, mask := tag(k), uint64(len(t.tags)-1)
+		for j := t.slot(k); t.tags[j] != 0; j = (j + 1) & mask {
+			if t.tags[j] == tk && !yield(t.vals[j]) {
 				return
 			}
 		}

@@ -130,8 +130,8 @@ func (m *metrics) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	gauge(&b, "relais_outbox_pending", "Outbox items waiting for delivery, by target.", []string{"target"}, toFloats(depth))
 	gauge(&b, "relais_conversations", "Conversations by state.", []string{"state"}, toFloats(states))
 	ck := m.db.CheckpointStats()
-	counter(&b, "relais_sqlite_checkpoints_total", "Background checkpoints of the write-ahead log, by mode (restart: the log had grown past 64 MiB).", []string{"mode"},
-		map[string]float64{"passive": float64(ck.Passive), "restart": float64(ck.Restart)})
+	counter(&b, "relais_sqlite_checkpoints_total", "Background checkpoints of the write-ahead log, by mode (catch_up: on the write connection, for what was committed during a passive one; restart: the log had grown past 64 MiB).", []string{"mode"},
+		map[string]float64{"passive": float64(ck.Passive), "catch_up": float64(ck.CatchUp), "restart": float64(ck.Restart)})
 	counter(&b, "relais_sqlite_checkpoint_failures_total", "Background checkpoints that failed.", nil, map[string]float64{"": float64(ck.Failures)})
 	gauge(&b, "relais_sqlite_wal_frames", "Pages in the write-ahead log at the latest checkpoint.", nil, map[string]float64{"": float64(ck.LogFrames)})
 	if m.llm != nil {

@@ -34,6 +34,7 @@ const (
 // CheckpointStats counts the background checkpoints since Open.
 type CheckpointStats struct {
 	Passive  int64 // PASSIVE checkpoints run
+	CatchUp  int64 // PASSIVE checkpoints run on the write connection after one, for what was committed meanwhile
 	Restart  int64 // RESTART checkpoints run because the log had grown past restartFrames
 	Failures int64 // checkpoints that returned an error
 	// LogFrames and Copied are the write-ahead log's size and the frames
@@ -52,8 +53,19 @@ type CheckpointStats struct {
 // long readers kept it from catching up and the log passed restartFrames, a
 // RESTART checkpoint (which waits for readers and holds writers meanwhile)
 // brings it back, as litestream does.
+//
+// SQLite starts the log over only when a transaction begins with the whole
+// log copied. Under steady writes a background pass never gets there (it
+// copies what was committed when it started; what is committed meanwhile is
+// left), and the log grew to the RESTART bound every few seconds, each
+// RESTART holding writers for tens of milliseconds. So a pass is followed by
+// a catch-up on the write connection, between two transactions: it copies
+// only what the pass left (nothing, without syncing, if it left nothing).
 type checkpointer struct {
 	conn     *sql.DB
+	writer   *sql.DB // the write connection, for catch-ups; nil: none
+	// afterPass, if set, is told the log and copied frames of each pass (tests).
+	afterPass func(log, copied int64)
 	interval time.Duration
 	restart  int64
 	wake     chan struct{}
@@ -66,8 +78,8 @@ type checkpointer struct {
 	stats CheckpointStats
 }
 
-func newCheckpointer(conn *sql.DB, interval time.Duration) *checkpointer {
-	cp := &checkpointer{conn: conn, interval: interval, restart: restartFrames,
+func newCheckpointer(conn, writer *sql.DB, interval time.Duration) *checkpointer {
+	cp := &checkpointer{conn: conn, writer: writer, interval: interval, restart: restartFrames,
 		wake: make(chan struct{}, 1), quit: make(chan struct{})}
 	cp.wg.Go(cp.run)
 	return cp
@@ -123,9 +135,15 @@ func (cp *checkpointer) run() {
 func (cp *checkpointer) checkpoint(ctx context.Context) {
 	cp.busy.Lock()
 	defer cp.busy.Unlock()
-	log, copied, err := cp.run1(ctx, modePassive)
+	log, copied, err := cp.run1(ctx, cp.conn, modePassive)
+	if cp.afterPass != nil {
+		cp.afterPass(log, copied)
+	}
+	if err == nil && log > 0 && cp.writer != nil {
+		log, copied, err = cp.run1(ctx, cp.writer, modeCatchUp)
+	}
 	if err == nil && log >= cp.restart {
-		log, copied, err = cp.run1(ctx, modeRestart)
+		log, copied, err = cp.run1(ctx, cp.conn, modeRestart)
 	}
 	cp.record(log, copied, err)
 }
@@ -146,7 +164,7 @@ func (cp *checkpointer) truncate(ctx context.Context) error {
 			}
 		}
 		var log, copied int64
-		if log, copied, err = cp.run1(ctx, modeTruncate); err == nil {
+		if log, copied, err = cp.run1(ctx, cp.conn, modeTruncate); err == nil {
 			cp.record(log, copied, nil)
 			return nil
 		}
@@ -170,14 +188,15 @@ type checkpointMode int
 
 const (
 	modePassive checkpointMode = iota
+	modeCatchUp                // PASSIVE on the write connection
 	modeRestart
 	modeTruncate
 )
 
-// run1 runs one checkpoint. The caller holds cp.busy. A checkpoint SQLite
-// reports busy (another checkpoint, or readers and writers a RESTART or
-// TRUNCATE could not wait out) is an error.
-func (cp *checkpointer) run1(ctx context.Context, mode checkpointMode) (log, copied int64, err error) {
+// run1 runs one checkpoint on conn. The caller holds cp.busy. A checkpoint
+// SQLite reports busy (another checkpoint, or readers and writers a RESTART
+// or TRUNCATE could not wait out) is an error.
+func (cp *checkpointer) run1(ctx context.Context, conn *sql.DB, mode checkpointMode) (log, copied int64, err error) {
 	query := `PRAGMA wal_checkpoint(PASSIVE)`
 	switch mode {
 	case modeRestart:
@@ -186,7 +205,7 @@ func (cp *checkpointer) run1(ctx context.Context, mode checkpointMode) (log, cop
 		query = `PRAGMA wal_checkpoint(TRUNCATE)`
 	}
 	var busy int
-	if err := cp.conn.QueryRowContext(ctx, query).Scan(&busy, &log, &copied); err != nil {
+	if err := conn.QueryRowContext(ctx, query).Scan(&busy, &log, &copied); err != nil {
 		return 0, 0, fmt.Errorf("%s: %w", query, err)
 	}
 	cp.mu.Lock()
@@ -195,6 +214,8 @@ func (cp *checkpointer) run1(ctx context.Context, mode checkpointMode) (log, cop
 		cp.stats.Restart++
 	case modePassive:
 		cp.stats.Passive++
+	case modeCatchUp:
+		cp.stats.CatchUp++
 	}
 	cp.mu.Unlock()
 	if busy != 0 || log < 0 {

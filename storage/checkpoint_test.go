@@ -81,10 +81,66 @@ func TestCommitsLeaveCheckpointsToTheCheckpointer(t *testing.T) {
 	}
 }
 
+// A background pass copies what was committed when it started. What is
+// committed meanwhile, the catch-up on the write connection copies, so that
+// the next transaction starts the log over: without it, under steady
+// writes, the log only grew until a RESTART held writers back.
+func TestCatchUpStartsTheLogOver(t *testing.T) {
+	db := open(t)
+	db.checkpointer.close()
+	db.checkpointer.restart = 1 << 40 // no RESTART, which would start the log over too
+	ctx := context.Background()
+	var passLog int64
+	db.checkpointer.afterPass = func(log, _ int64) { passLog = log }
+
+	for attempt := 1; ; attempt++ {
+		writeConversations(t, db, "a"+strconv.Itoa(attempt)+"-", 100)
+		// Commits run all along the checkpoint.
+		stop, stopped := make(chan struct{}), make(chan struct{})
+		go func() {
+			defer close(stopped)
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				c := &bot.Change{Conversation: newConversation("b" + strconv.Itoa(attempt) + "-" + strconv.Itoa(i)),
+					Messages: []bot.Message{{Role: bot.RoleCustomer, Text: "Où est mon colis ?", Lang: bot.LangFR, CreatedAt: t0}}}
+				if err := db.Commit(ctx, c); err != nil {
+					t.Errorf("Commit: %v", err)
+					return
+				}
+			}
+		}()
+		time.Sleep(5 * time.Millisecond)
+		db.checkpointer.checkpoint(ctx)
+		close(stop)
+		<-stopped
+		st := db.CheckpointStats()
+		if st.Failures != 0 || st.Copied != st.LogFrames {
+			t.Fatalf("after the checkpoint: %+v; want everything copied", st)
+		}
+		if st.LogFrames <= passLog { // no commit landed during the pass, or no catch-up copied it
+			if attempt == 10 {
+				t.Fatalf("no catch-up copied commits made during a pass in %d attempts: %+v", attempt, st)
+			}
+			continue
+		}
+		t.Logf("attempt %d: the pass copied %d frames, the catch-up %d more", attempt, passLog, st.LogFrames-passLog)
+		// The first commit after the catch-up started the log over.
+		log, _, err := db.checkpointer.run1(ctx, db.checkpointer.conn, modePassive)
+		if err != nil || log >= passLog/2 {
+			t.Errorf("log after the catch-up = %d frames (%v), the pass saw %d; want it started over", log, err, passLog)
+		}
+		return
+	}
+}
+
 func TestCheckpointerRunsAfterWrites(t *testing.T) {
 	db := open(t)
 	db.checkpointer.close()
-	db.checkpointer = newCheckpointer(db.checkpointer.conn, 10*time.Millisecond)
+	db.checkpointer = newCheckpointer(db.checkpointer.conn, db.write, 10*time.Millisecond)
 
 	writeConversations(t, db, "a", 20)
 	deadline := time.Now().Add(10 * time.Second)

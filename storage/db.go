@@ -89,7 +89,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("open %s for checkpoints: %w", path, err)
 	}
 	keepOneConn(ckpt)
-	db.checkpointer = newCheckpointer(ckpt, checkpointInterval)
+	db.checkpointer = newCheckpointer(ckpt, write, checkpointInterval)
 	db.committer = newCommitter(db)
 	return db, nil
 }

@@ -39,6 +39,7 @@ func relayScenario(ctx context.Context, o options, dir string) error {
 		mu     sync.Mutex
 		sentAt = make(map[string]time.Time, o.relayReplies)
 		lat    latencies
+		first  latencies // the first reply in each thread, which also claims the conversation
 	)
 	onMsg := func(_ *customer, m wireMessage, at time.Time) {
 		if m.Role != "agent" {
@@ -50,6 +51,9 @@ func relayScenario(ctx context.Context, o options, dir string) error {
 		mu.Unlock()
 		if ok {
 			lat.add(at.Sub(t0))
+			if k, _ := strconv.Atoi(strings.TrimPrefix(m.Text, "relay ")); k < o.relayCustomers {
+				first.add(at.Sub(t0))
+			}
 		}
 	}
 	cs, err := dialMany(ctx, srv.url, o.relayCustomers, onMsg)
@@ -87,6 +91,9 @@ func relayScenario(ctx context.Context, o options, dir string) error {
 	mu.Unlock()
 	fmt.Printf("## Agent → customer relay (%d customers connected, %d replies over %s)\n\n", len(cs), o.relayReplies, time.Since(start).Round(time.Second))
 	fmt.Printf("| measure | value |\n|---|---:|\n| replies received | %d (not received: %d) |\n| p50 | %s |\n| p99 | %s |\n", n, lost, ms(p50), ms(p99))
+	if n1, f50, f99 := first.percentiles(); n1 > 0 {
+		fmt.Printf("| first reply in a thread (it claims the conversation): p50 / p99 | %s / %s |\n", ms(f50), ms(f99))
+	}
 	// Relais's own view: from the agent's message stored to the customer's
 	// socket (without Slack's side and the load generator's).
 	if q50, q99, err := serverRelayQuantiles(srv.url); err == nil {

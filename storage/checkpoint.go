@@ -62,17 +62,17 @@ type CheckpointStats struct {
 // a catch-up on the write connection, between two transactions: it copies
 // only what the pass left (nothing, without syncing, if it left nothing).
 type checkpointer struct {
-	conn     *sql.DB
-	writer   *sql.DB // the write connection, for catch-ups; nil: none
+	conn   *sql.DB
+	writer *sql.DB // the write connection, for catch-ups; nil: none
 	// afterPass, if set, is told the log and copied frames of each pass (tests).
 	afterPass func(log, copied int64)
-	interval time.Duration
-	restart  int64
-	wake     chan struct{}
-	quit     chan struct{}
-	stop     sync.Once
-	wg       sync.WaitGroup
-	busy     sync.Mutex // one checkpoint at a time: background or truncate
+	interval  time.Duration
+	restart   int64
+	wake      chan struct{}
+	quit      chan struct{}
+	stop      sync.Once
+	wg        sync.WaitGroup
+	busy      sync.Mutex // one checkpoint at a time: background or truncate
 
 	mu    sync.Mutex
 	stats CheckpointStats

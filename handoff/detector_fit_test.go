@@ -2,7 +2,6 @@ package handoff
 
 import (
 	"bytes"
-	"compress/gzip"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -18,7 +17,7 @@ import (
 )
 
 var (
-	fitFlag    = flag.Bool("handoff.fit", false, "fit the detector's language models on the training (dev) data, cross-validated, and write lexicon/model/*.tsv.gz")
+	fitFlag    = flag.Bool("handoff.fit", false, "fit the detector's language models on the training (dev) data, cross-validated, and write lexicon/model/*.tsv")
 	fitDryFlag = flag.Bool("handoff.fitdry", false, "with -handoff.fit: report, but do not write the models")
 )
 
@@ -611,7 +610,7 @@ func (r *fitRow) index(idx map[string]int32) {
 	r.names = nil
 }
 
-// writeModel writes lexicon/model/<lang>.tsv.gz.
+// writeModel writes lexicon/model/<lang>.tsv.
 func writeModel(p *fitPool, m *logReg, lambda, threshold, floor float64, sources []struct {
 	name string
 	rows []labelled
@@ -646,15 +645,6 @@ func writeModel(p *fitPool, m *logReg, lambda, threshold, floor float64, sources
 			kept++
 		}
 	}
-	var z bytes.Buffer
-	zw, err := gzip.NewWriterLevel(&z, gzip.BestCompression)
-	if err != nil {
-		return err
-	}
-	zw.Write(b.Bytes())
-	if err := zw.Close(); err != nil {
-		return err
-	}
-	fmt.Printf("%s: %d of %d features written, %d bytes compressed\n", name, kept, len(p.vocab), z.Len())
-	return os.WriteFile("lexicon/model/"+name+".tsv.gz", z.Bytes(), 0o644)
+	fmt.Printf("%s: %d of %d features written, %d bytes\n", name, kept, len(p.vocab), b.Len())
+	return os.WriteFile("lexicon/model/"+name+".tsv", b.Bytes(), 0o644)
 }

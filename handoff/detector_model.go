@@ -17,7 +17,7 @@ import (
 // The weights are fitted offline on dev data only (detector_fit_test.go,
 // see lexicon/model/README.md) and embedded here.
 //
-//go:embed lexicon/model/*.tsv.gz
+//go:embed lexicon/model/*.tsv
 var modelFS embed.FS
 
 // stemLen is how many bytes of a folded word the model keeps: a crude,
@@ -66,7 +66,7 @@ type feature struct {
 var embeddedModels = sync.OnceValue(func() *[numLangs]*textModel {
 	var ms [numLangs]*textModel
 	for l, name := range langNames {
-		m, err := loadModel(modelFS, "lexicon/model/"+name+".tsv.gz")
+		m, err := loadModel(modelFS, "lexicon/model/"+name+".tsv")
 		if err != nil {
 			panic(fmt.Sprintf("handoff: embedded model: %v", err))
 		}
@@ -78,7 +78,7 @@ var embeddedModels = sync.OnceValue(func() *[numLangs]*textModel {
 // loadModel reads a model file: comment lines (#), then "bias", "threshold"
 // and "floor" lines and one "feature<TAB>weight" line per feature.
 func loadModel(fsys fs.FS, name string) (*textModel, error) {
-	b, err := readGzip(fsys, name)
+	b, err := fs.ReadFile(fsys, name)
 	if err != nil {
 		return nil, err
 	}

@@ -7,7 +7,7 @@ import "testing"
 func BenchmarkLoadEmbedded(b *testing.B) {
 	for b.Loop() {
 		for _, name := range langNames {
-			if _, err := loadModel(modelFS, "lexicon/model/"+name+".tsv.gz"); err != nil {
+			if _, err := loadModel(modelFS, "lexicon/model/"+name+".tsv"); err != nil {
 				b.Fatal(err)
 			}
 			if _, err := loadValence(valenceFS, "lexicon/afinn/"+name+".tsv.gz"); err != nil {

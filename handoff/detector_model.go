@@ -1,9 +1,8 @@
 package handoff
 
 import (
-	"embed"
+	_ "embed"
 	"fmt"
-	"io/fs"
 	"math"
 	"slices"
 	"strconv"
@@ -17,8 +16,13 @@ import (
 // The weights are fitted offline on dev data only (detector_fit_test.go,
 // see lexicon/model/README.md) and embedded here.
 //
-//go:embed lexicon/model/*.tsv
-var modelFS embed.FS
+// They are read where the binary holds them, without a copy.
+var (
+	//go:embed lexicon/model/en.tsv
+	modelEN string
+	//go:embed lexicon/model/fr.tsv
+	modelFR string
+)
 
 // stemLen is how many bytes of a folded word the model keeps: a crude,
 // language-blind stemmer ("ridiculous", "ridicule" and "ridiculously" are
@@ -65,8 +69,8 @@ type feature struct {
 // embeddedModels parses the embedded models once.
 var embeddedModels = sync.OnceValue(func() *[numLangs]*textModel {
 	var ms [numLangs]*textModel
-	for l, name := range langNames {
-		m, err := loadModel(modelFS, "lexicon/model/"+name+".tsv")
+	for l, text := range [numLangs]string{langEN: modelEN, langFR: modelFR} {
+		m, err := loadModel("lexicon/model/"+langNames[l]+".tsv", text)
 		if err != nil {
 			panic(fmt.Sprintf("handoff: embedded model: %v", err))
 		}
@@ -75,14 +79,10 @@ var embeddedModels = sync.OnceValue(func() *[numLangs]*textModel {
 	return &ms
 })
 
-// loadModel reads a model file: comment lines (#), then "bias", "threshold"
-// and "floor" lines and one "feature<TAB>weight" line per feature.
-func loadModel(fsys fs.FS, name string) (*textModel, error) {
-	b, err := fs.ReadFile(fsys, name)
-	if err != nil {
-		return nil, err
-	}
-	text := string(b)
+// loadModel reads the text of a model file (name is for errors): comment
+// lines (#), then "bias", "threshold" and "floor" lines and one
+// "feature<TAB>weight" line per feature.
+func loadModel(name, text string) (*textModel, error) {
 	m := &textModel{weights: make(map[uint64]float32, strings.Count(text, "\n")),
 		threshold: math.NaN(), floor: math.NaN(), bias: math.NaN()}
 	n := 0

@@ -132,15 +132,11 @@ var embeddedLexicon = sync.OnceValue(func() *lexicon {
 // the same signal in several messages, add up.
 func (d *Detector) Score(history []bot.Message, latest bot.Message) Frustration {
 	history = before(history, latest)
-	var (
-		msgs    [maxCustomerMessages]*bot.Message
-		sigs    [maxCustomerMessages]signals
-		content [maxCustomerMessages][12]string
-		tokBuf  [64]token
-		toks    = tokBuf[:0]
-		featBuf [160]feature
-		feats   = featBuf[:0]
-	)
+	sc := scratchPool.Get().(*scoreScratch)
+	defer sc.release()
+	var msgs [maxCustomerMessages]*bot.Message // on the stack: it points at latest
+	sigs, content := &sc.sigs, &sc.content
+	toks, feats := sc.toks[:0], sc.feats[:0]
 	// The latest customer messages, newest first.
 	msgs[0] = &latest
 	n := 1
@@ -171,6 +167,7 @@ func (d *Detector) Score(history []bot.Message, latest bot.Message) Frustration 
 			s.calm = true
 		}
 	}
+	sc.used = n
 	asks := markRepeats(sigs[:n])
 	c := combine(sigs[:n])
 	failures := fallbackStreak(history)
@@ -186,6 +183,31 @@ func (d *Detector) Score(history []bot.Message, latest bot.Message) Frustration 
 		Reasons:  c.reasons(explicit, asks, failures),
 		Explicit: explicit != "",
 	}
+}
+
+// scoreScratch holds Score's working buffers. They are pooled rather than
+// on Score's stack, where their 13 KB made every goroutine that scored a
+// message grow its stack to 32 KB, copying it four times, and the garbage
+// collector shrink it back while the goroutine waited (7 % of the CPU at
+// saturation, BENCHMARKS.md).
+type scoreScratch struct {
+	sigs    [maxCustomerMessages]signals
+	content [maxCustomerMessages][12]string
+	toks    [64]token
+	feats   [160]feature
+	used    int // messages filled in
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(scoreScratch) }}
+
+// release clears what refers to the messages (so that the pool keeps none
+// of their text alive) and puts sc back in the pool.
+func (sc *scoreScratch) release() {
+	clear(sc.sigs[:sc.used])
+	clear(sc.content[:sc.used])
+	clear(sc.toks[:])
+	sc.used = 0
+	scratchPool.Put(sc)
 }
 
 // explicitRequest returns the reason to give when m asks for a human, or "".

@@ -166,17 +166,17 @@ func (c *client) dispatch(typ websocket.MessageType, data []byte) {
 	}
 }
 
-// onFreshStack runs fn on a short-lived goroutine and waits for it. A
+// onFreshStack runs fn on a worker (see workers) and waits for it. A
 // connection's reader spends its life waiting on the socket; decoding and
 // checking what it read (JSON, limits) would grow its stack from 4 to 8 KiB,
 // and a goroutine keeps the stack it grew: ten thousand idle connections
 // would keep 40 MB more.
 func onFreshStack(fn func()) {
 	done := make(chan struct{})
-	go func() {
+	pool.run(func() {
 		defer close(done)
 		fn()
-	}()
+	})
 	<-done
 }
 
@@ -200,7 +200,7 @@ func (c *client) receive(f inFrame) {
 		if !c.working && !c.closed {
 			c.working = true
 			c.wg.Add(1)
-			go c.workLoop()
+			pool.run(c.workLoop)
 		}
 		c.mu.Unlock()
 	}

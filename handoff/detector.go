@@ -146,6 +146,7 @@ func (d *Detector) Score(history []bot.Message, latest bot.Message) Frustration 
 			n++
 		}
 	}
+	sc.used = n // before filling them: release clears them even after a panic
 	for i, m := range msgs[:n] {
 		s := &sigs[i]
 		switch m.Payload {
@@ -167,7 +168,6 @@ func (d *Detector) Score(history []bot.Message, latest bot.Message) Frustration 
 			s.calm = true
 		}
 	}
-	sc.used = n
 	asks := markRepeats(sigs[:n])
 	c := combine(sigs[:n])
 	failures := fallbackStreak(history)

@@ -88,7 +88,7 @@ func loadModel(name, text string) (*textModel, error) {
 	n := 0
 	for line := range strings.Lines(text) {
 		n++
-		line = strings.TrimSuffix(line, "\n")
+		line = strings.TrimRight(line, "\r\n")
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}

@@ -54,7 +54,7 @@ func loadValence(fsys fs.FS, name string) (valence, error) {
 	n := 0
 	for line := range strings.Lines(text) {
 		n++
-		line = strings.TrimSuffix(line, "\n")
+		line = strings.TrimRight(line, "\r\n")
 		phrase, v, ok := strings.Cut(line, "\t")
 		val, err := strconv.Atoi(v)
 		toks = tokenize(phrase, toks[:0])

@@ -21,9 +21,11 @@ func TestWorkersReuseIdleGoroutines(t *testing.T) {
 	before := runtime.NumGoroutine()
 	for range 200 {
 		runWait()
-		time.Sleep(100 * time.Microsecond)
+		time.Sleep(time.Millisecond) // the worker goes back to waiting
 	}
-	if n := runtime.NumGoroutine() - before; n > 1 {
+	// A slow machine may start a few workers (one that was not back to
+	// waiting yet); without reuse there would be 200.
+	if n := runtime.NumGoroutine() - before; n > 5 {
 		t.Errorf("%d more goroutines after 200 runs one at a time; want the idle worker reused", n)
 	}
 

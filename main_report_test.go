@@ -39,6 +39,8 @@ func TestMetricsAndReport(t *testing.T) {
 		"# TYPE relais_kpi_bot_resolution_ratio gauge",
 		"# TYPE relais_sqlite_checkpoints_total counter",
 		"relais_sqlite_checkpoint_failures_total 0",
+		"# TYPE relais_go_gc_cycles_total counter",
+		"# TYPE relais_go_alloc_bytes_total counter",
 	} {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("/metrics lacks %q:\n%s", want, metrics)

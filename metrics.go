@@ -127,6 +127,8 @@ func (m *metrics) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	gauge(&b, "relais_go_heap_alloc_bytes", "Bytes of allocated heap objects (live and not yet collected).", nil, map[string]float64{"": float64(ms.HeapAlloc)})
 	gauge(&b, "relais_go_stack_bytes", "Bytes of goroutine stacks.", nil, map[string]float64{"": float64(ms.StackInuse)})
 	gauge(&b, "relais_go_sys_bytes", "Bytes obtained from the system by the Go runtime.", nil, map[string]float64{"": float64(ms.Sys)})
+	counter(&b, "relais_go_alloc_bytes_total", "Bytes allocated on the heap since start.", nil, map[string]float64{"": float64(ms.TotalAlloc)})
+	counter(&b, "relais_go_gc_cycles_total", "Garbage collections since start.", nil, map[string]float64{"": float64(ms.NumGC)})
 	gauge(&b, "relais_outbox_pending", "Outbox items waiting for delivery, by target.", []string{"target"}, toFloats(depth))
 	gauge(&b, "relais_conversations", "Conversations by state.", []string{"state"}, toFloats(states))
 	ck := m.db.CheckpointStats()

@@ -71,6 +71,7 @@ func relayScenario(ctx context.Context, o options, dir string) error {
 		return err
 	}
 
+	alloc0, gcs0, _ := serverGoCounters(srv.url)
 	start := time.Now()
 	for k := range o.relayReplies {
 		c := cs[k%len(cs)]
@@ -85,6 +86,7 @@ func relayScenario(ctx context.Context, o options, dir string) error {
 		}
 	}
 	time.Sleep(2 * time.Second)
+	alloc1, gcs1, errGo := serverGoCounters(srv.url)
 	n, p50, p99 := lat.percentiles()
 	mu.Lock()
 	lost := len(sentAt)
@@ -99,8 +101,39 @@ func relayScenario(ctx context.Context, o options, dir string) error {
 	if q50, q99, err := serverRelayQuantiles(srv.url); err == nil {
 		fmt.Printf("| in Relais, stored → written to the socket (histogram bucket holding p50 / p99) | ≤ %s / ≤ %s |\n", q50, q99)
 	}
+	if errGo == nil {
+		fmt.Printf("| server: allocated per reply, garbage collections during the replies | %.1f KB, %.0f |\n",
+			(alloc1-alloc0)/float64(o.relayReplies)/1000, gcs1-gcs0)
+	}
 	fmt.Println()
 	return nil
+}
+
+// serverGoCounters reads the bytes the server allocated and its garbage
+// collections so far from /metrics.
+func serverGoCounters(url string) (alloc, gcs float64, err error) {
+	resp, err := http.Get(url + "/metrics")
+	if err != nil {
+		return 0, 0, err
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	found := 0
+	for sc.Scan() {
+		name, value, _ := strings.Cut(sc.Text(), " ")
+		v, err := strconv.ParseFloat(value, 64)
+		switch {
+		case err != nil:
+		case name == "relais_go_alloc_bytes_total":
+			alloc, found = v, found+1
+		case name == "relais_go_gc_cycles_total":
+			gcs, found = v, found+1
+		}
+	}
+	if found != 2 {
+		return 0, 0, fmt.Errorf("no allocation counters in /metrics")
+	}
+	return alloc, gcs, sc.Err()
 }
 
 // serverRelayQuantiles reads relais_agent_relay_seconds from /metrics and

@@ -201,12 +201,16 @@ func (d *Dispatcher) deliverDue(ctx context.Context) (int, error) {
 // when the outcome could not be recorded.
 func (d *Dispatcher) deliver(ctx context.Context, it OutboxItem) error {
 	err := d.handler.Deliver(ctx, it)
-	log := d.logger.With("target", d.target, "kind", it.Kind, "item", it.ID, "conversation", it.ConversationID, "attempt", it.Attempts+1)
+	// Built when there is something to log: most deliveries succeed, and a
+	// logger with attributes costs an allocation per item.
+	itemLog := func() *slog.Logger {
+		return d.logger.With("target", d.target, "kind", it.Kind, "item", it.ID, "conversation", it.ConversationID, "attempt", it.Attempts+1)
+	}
 	if err == nil {
 		d.resume()
 		// Record it even if shutdown began meanwhile: it was delivered.
 		if err := d.store.CompleteOutbox(context.WithoutCancel(ctx), it.ID); err != nil {
-			log.Error("outbox: delivered but cannot mark it done; it may be delivered again", "err", err)
+			itemLog().Error("outbox: delivered but cannot mark it done; it may be delivered again", "err", err)
 			return err
 		}
 		if d.cfg.Delivered != nil {
@@ -217,6 +221,7 @@ func (d *Dispatcher) deliver(ctx context.Context, it OutboxItem) error {
 	if ctx.Err() != nil {
 		return nil // shutting down: the item stays pending and is retried at the next start
 	}
+	log := itemLog()
 	var perm permanentError
 	var ra *RetryAfterError
 	var down unavailableError

@@ -128,10 +128,10 @@ func (cp *checkpointer) run() {
 	}
 }
 
-// checkpoint runs one PASSIVE checkpoint, and a RESTART one if the log is too
-// long to wait for the next: a complete checkpoint does not guarantee that
-// the next writer starts the log over (a reader may still use it), RESTART
-// waits until it can.
+// checkpoint runs one PASSIVE checkpoint, then its catch-up on the write
+// connection, and a RESTART one if the log is too long to wait for the
+// next: a complete checkpoint does not guarantee that the next writer starts
+// the log over (a reader may still use it), RESTART waits until it can.
 func (cp *checkpointer) checkpoint(ctx context.Context) {
 	cp.busy.Lock()
 	defer cp.busy.Unlock()

@@ -161,14 +161,29 @@ func (s *server) tail() string {
 // and build tags.
 func buildRelais(t *testing.T) string {
 	t.Helper()
-	goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
+	bin := filepath.Join(t.TempDir(), "relais")
+	goTool, args := goCommand(t, "build the binary", "build", "-o", bin)
+	start := time.Now()
+	out, err := exec.Command(goTool, append(args, ".")...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	t.Logf("go %s: %v", strings.Join(args, " "), time.Since(start).Round(time.Millisecond))
+	return bin
+}
+
+// goCommand returns the go command (the test's toolchain, else the one on
+// PATH; the test is skipped without one, saying what it was for) and args
+// with the test binary's race setting and build tags, so that the build
+// cache serves what the test binary was built from.
+func goCommand(t *testing.T, purpose string, args ...string) (goTool string, withBuild []string) {
+	t.Helper()
+	goTool = filepath.Join(runtime.GOROOT(), "bin", "go")
 	if _, err := os.Stat(goTool); err != nil {
 		if goTool, err = exec.LookPath("go"); err != nil {
-			t.Skip("no go command to build the binary with")
+			t.Skip("no go command to " + purpose + " with")
 		}
 	}
-	bin := filepath.Join(t.TempDir(), "relais")
-	args := []string{"build", "-o", bin}
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		for _, s := range bi.Settings {
 			switch {
@@ -179,13 +194,7 @@ func buildRelais(t *testing.T) string {
 			}
 		}
 	}
-	start := time.Now()
-	out, err := exec.Command(goTool, append(args, ".")...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	t.Logf("go %s: %v", strings.Join(args, " "), time.Since(start).Round(time.Millisecond))
-	return bin
+	return goTool, args
 }
 
 // freePort returns a TCP port free on 127.0.0.1 right now.

@@ -13,8 +13,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
-	"runtime/debug"
 	"sort"
 	"strings"
 	"testing"
@@ -63,23 +61,7 @@ func TestInjectionStorageSQLIsConstant(t *testing.T) {
 // binary's race setting and tags, so the build cache serves it).
 func typeCheckStorage(t *testing.T) (*token.FileSet, []*ast.File, *types.Info) {
 	t.Helper()
-	goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(goTool); err != nil {
-		if goTool, err = exec.LookPath("go"); err != nil {
-			t.Skip("no go command to list storage's dependencies with")
-		}
-	}
-	args := []string{"list", "-export", "-deps", "-json=ImportPath,Export,Dir,GoFiles,CgoFiles"}
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		for _, s := range bi.Settings {
-			switch {
-			case s.Key == "-race" && s.Value == "true":
-				args = append(args, "-race")
-			case s.Key == "-tags" && s.Value != "":
-				args = append(args, "-tags", s.Value)
-			}
-		}
-	}
+	goTool, args := goCommand(t, "list storage's dependencies", "list", "-export", "-deps", "-json=ImportPath,Export,Dir,GoFiles,CgoFiles")
 	cmd := exec.Command(goTool, append(args, "./storage")...)
 	cmd.Stderr = os.Stderr
 	out, err := cmd.Output()

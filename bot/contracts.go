@@ -54,6 +54,17 @@ type Change struct {
 	// CSAT, if set, records the customer's satisfaction rating. A conversation
 	// keeps its first rating: a second one is ignored.
 	CSAT *CSAT
+	// Event, if set, records that the platform event which caused the change
+	// was handled, with it: the change fails with EConflict if the event was
+	// recorded before (a platform retry).
+	Event *Event
+}
+
+// Event identifies an event of a platform (a Slack event_id), so that a
+// platform's retries of it are recognised.
+type Event struct {
+	Source string // the platform, e.g. "slack"
+	ID     string
 }
 
 // CSAT is a customer satisfaction rating, from 1 (bad) to 5 (great).

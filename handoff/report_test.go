@@ -37,7 +37,7 @@ func TestReport(t *testing.T) {
 		at(time.Hour * time.Duration(i+1))
 		r := e.say(t, key, "I want to talk to a human", bot.LangEN, "")
 		at(time.Hour*time.Duration(i+1) + time.Duration(4*(i+1))*time.Minute)
-		if err := e.service.Reply(ctx, r.Conversation.ID, marie, "Hello", "slack:"+key); err != nil {
+		if err := e.service.Reply(ctx, r.Conversation.ID, marie, handoff.DeskMessage{Text: "Hello", ExternalID: "slack:" + key}); err != nil {
 			t.Fatal(err)
 		}
 		at(time.Hour*time.Duration(i+1) + time.Duration(10*(i+1))*time.Minute)

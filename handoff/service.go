@@ -89,21 +89,30 @@ func claim(c *bot.Change, agent Agent, reason string) {
 	c.Outbox = append(c.Outbox, stateEvent(bot.StateAgent, agent))
 }
 
+// DeskMessage is an agent's message for the customer, as the desk sent it.
+type DeskMessage struct {
+	Text       string
+	ExternalID string // the desk's id of the message (required): a repeat is ignored
+	// Event, if set, is the desk's event that carried the message; it is
+	// recorded with the message, in the same transaction.
+	Event *bot.Event
+}
+
 // Reply relays an agent's message to the customer, with the agent's name.
-// The first reply of an agent claims the conversation. externalID is the
-// desk's id of the message: a repeat (a platform retry) is ignored.
+// The first reply of an agent claims the conversation. A message or event
+// the desk sent before (a platform retry) is ignored.
 // Returns ENotFound if there is no such conversation.
-func (s *Service) Reply(ctx context.Context, conversationID int64, agent Agent, text, externalID string) error {
-	if externalID == "" {
+func (s *Service) Reply(ctx context.Context, conversationID int64, agent Agent, m DeskMessage) error {
+	if m.ExternalID == "" {
 		return fmt.Errorf("agent reply without an id")
 	}
 	c, err := s.convs.Update(ctx, conversationID, func(conv bot.Conversation, _ []bot.Message) (*bot.Change, error) {
-		c := &bot.Change{Conversation: &conv}
+		c := &bot.Change{Conversation: &conv, Event: m.Event}
 		if conv.State != bot.StateAgent || conv.Agent != agent.Name {
 			claim(c, agent, "replied")
 		}
-		c.Messages = append(c.Messages, bot.Message{Role: bot.RoleAgent, Author: agent.Name, Text: text,
-			ExternalID: externalID, Lang: conv.Lang})
+		c.Messages = append(c.Messages, bot.Message{Role: bot.RoleAgent, Author: agent.Name, Text: m.Text,
+			ExternalID: m.ExternalID, Lang: conv.Lang})
 		return c, nil
 	})
 	if bot.ErrorKind(err) == bot.EConflict {

@@ -157,6 +157,33 @@ func TestHandoffOutsideHoursSaysWhenTheTeamIsBack(t *testing.T) {
 	}
 }
 
+// A reply carries the desk's event: it is recorded in the reply's
+// transaction, and a repeat of the event is ignored even if it names
+// another message.
+func TestReplyRecordsItsEvent(t *testing.T) {
+	e := newEnv(t, nil)
+	ctx := context.Background()
+	id := e.say(t, "ev", "human please", bot.LangEN, "").Conversation.ID
+	marie := handoff.Agent{ID: "U1", Name: "Marie"}
+	ev := &bot.Event{Source: "slack", ID: "Ev0001"}
+	if seen, err := e.db.EventSeen(ctx, ev.Source, ev.ID); err != nil || seen {
+		t.Fatalf("EventSeen before the reply = %v, %v", seen, err)
+	}
+	if err := e.service.Reply(ctx, id, marie, handoff.DeskMessage{Text: "Hello", ExternalID: "slack:C1:5.000001", Event: ev}); err != nil {
+		t.Fatal(err)
+	}
+	if seen, err := e.db.EventSeen(ctx, ev.Source, ev.ID); err != nil || !seen {
+		t.Errorf("EventSeen after the reply = %v, %v; want recorded", seen, err)
+	}
+	first := e.last(t, id)
+	if err := e.service.Reply(ctx, id, marie, handoff.DeskMessage{Text: "Hello again", ExternalID: "slack:C1:5.000002", Event: ev}); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.last(t, id); got.ID != first.ID {
+		t.Errorf("a repeated event stored %q", got.Text)
+	}
+}
+
 func TestAgentLifecycle(t *testing.T) {
 	e := newEnv(t, nil)
 	ctx := context.Background()
@@ -166,7 +193,7 @@ func TestAgentLifecycle(t *testing.T) {
 	e.deskItems(t) // the handoff
 
 	// The first reply claims: the customer learns who is there, then reads the reply.
-	if err := e.service.Reply(ctx, id, marie, "Hi, I'm looking at your order.", "slack:C1:1.000001"); err != nil {
+	if err := e.service.Reply(ctx, id, marie, handoff.DeskMessage{Text: "Hi, I'm looking at your order.", ExternalID: "slack:C1:1.000001"}); err != nil {
 		t.Fatal(err)
 	}
 	msgs, _ := e.db.RecentMessages(ctx, id, 0, 0, 2)
@@ -177,7 +204,7 @@ func TestAgentLifecycle(t *testing.T) {
 		t.Errorf("conversation = %s/%s, want agent/Marie", c.State, c.Agent)
 	}
 	// A repeat of the same desk message (a platform retry) is ignored.
-	if err := e.service.Reply(ctx, id, marie, "Hi, I'm looking at your order.", "slack:C1:1.000001"); err != nil {
+	if err := e.service.Reply(ctx, id, marie, handoff.DeskMessage{Text: "Hi, I'm looking at your order.", ExternalID: "slack:C1:1.000001"}); err != nil {
 		t.Fatal(err)
 	}
 	if n, _ := e.db.Messages(ctx, id, msgs[1].ID, 10); len(n) != 0 {
@@ -229,7 +256,7 @@ func TestDeliveryMarks(t *testing.T) {
 	ctx := context.Background()
 	r := e.say(t, "di", "a real person please", bot.LangEN, "")
 	e.deskItems(t)
-	if err := e.service.Reply(ctx, r.Conversation.ID, handoff.Agent{Name: "Sam"}, "Hello!", "slack:C1:2.000001"); err != nil {
+	if err := e.service.Reply(ctx, r.Conversation.ID, handoff.Agent{Name: "Sam"}, handoff.DeskMessage{Text: "Hello!", ExternalID: "slack:C1:2.000001"}); err != nil {
 		t.Fatal(err)
 	}
 	reply := e.last(t, r.Conversation.ID)
@@ -273,7 +300,7 @@ func TestReopenGoesBackToTheAgent(t *testing.T) {
 	r := e.say(t, "eve", "je veux parler à quelqu'un", bot.LangFR, "")
 	id := r.Conversation.ID
 	lea := handoff.Agent{ID: "U2", Name: "Léa"}
-	if err := e.service.Reply(ctx, id, lea, "Voilà, c'est fait.", "slack:C1:3.000001"); err != nil {
+	if err := e.service.Reply(ctx, id, lea, handoff.DeskMessage{Text: "Voilà, c'est fait.", ExternalID: "slack:C1:3.000001"}); err != nil {
 		t.Fatal(err)
 	}
 	if err := e.service.Resolve(ctx, id, lea); err != nil {

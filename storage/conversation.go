@@ -88,6 +88,15 @@ func (db *DB) applyChange(ctx context.Context, tx *sql.Tx, c *bot.Change) error 
 			return fmt.Errorf("insert feedback: %w", err)
 		}
 	}
+	if ev := c.Event; ev != nil {
+		first, err := db.recordEvent(ctx, tx, ev.Source, ev.ID)
+		if err != nil {
+			return err
+		}
+		if !first {
+			return bot.Errorf(bot.EConflict, "event %s %s already handled", ev.Source, ev.ID)
+		}
+	}
 	if r := c.CSAT; r != nil {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO csat (conversation_id, score, agent, created_at) VALUES (?, ?, ?, ?)
 			ON CONFLICT (conversation_id) DO NOTHING`, conv.ID, r.Score, r.Agent, db.stamp(conv.UpdatedAt)); err != nil {

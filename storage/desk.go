@@ -27,32 +27,45 @@ func (db *DB) MarkEvent(ctx context.Context, source, id string) (bool, error) {
 	return db.EnqueueOnce(ctx, source, id)
 }
 
+// EventSeen reports whether the event (source, id) was recorded as
+// processed, by MarkEvent, EnqueueOnce or a Change's Event.
+func (db *DB) EventSeen(ctx context.Context, source, id string) (bool, error) {
+	var seen bool
+	err := db.read.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM processed_events WHERE source = ? AND event_id = ?)`,
+		source, id).Scan(&seen)
+	if err != nil {
+		return false, fmt.Errorf("look up event: %w", err)
+	}
+	return seen, nil
+}
+
+// recordEvent records the event (source, id) in tx and reports whether it
+// was the first time.
+func (db *DB) recordEvent(ctx context.Context, tx *sql.Tx, source, id string) (bool, error) {
+	res, err := tx.ExecContext(ctx, `INSERT INTO processed_events (source, event_id, created_at) VALUES (?, ?, ?)
+		ON CONFLICT DO NOTHING`, source, id, db.stamp(db.now()))
+	if err != nil {
+		return false, fmt.Errorf("record event: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
+}
+
 // EnqueueOnce queues items if the event (source, id) was never processed,
 // and records it, in one transaction: a crash cannot record the event and
 // lose the items. It reports whether this was the first time.
 func (db *DB) EnqueueOnce(ctx context.Context, source, id string, items ...bot.OutboxItem) (bool, error) {
 	// Most repeats (platform retries, histories replayed on reconnect) are
 	// answered by a read, without taking the write lock.
-	var seen int
-	err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM processed_events WHERE source = ? AND event_id = ?`, source, id).Scan(&seen)
-	if err != nil {
-		return false, fmt.Errorf("look up event: %w", err)
-	}
-	if seen > 0 {
-		return false, nil
+	if seen, err := db.EventSeen(ctx, source, id); err != nil || seen {
+		return false, err
 	}
 	first := false
-	err = db.update(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO processed_events (source, event_id, created_at) VALUES (?, ?, ?)
-			ON CONFLICT DO NOTHING`, source, id, db.stamp(db.now()))
-		if err != nil {
-			return fmt.Errorf("record event: %w", err)
-		}
-		n, err := res.RowsAffected()
-		if err != nil || n == 0 {
+	err := db.update(ctx, func(tx *sql.Tx) error {
+		var err error
+		if first, err = db.recordEvent(ctx, tx, source, id); err != nil || !first {
 			return err
 		}
-		first = true
 		for i := range items {
 			if err := db.insertOutbox(ctx, tx, items[i].ConversationID, nil, &items[i]); err != nil {
 				return err

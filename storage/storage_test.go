@@ -194,6 +194,35 @@ func TestCommitDuplicateExternalIDIsConflictAndAtomic(t *testing.T) {
 	}
 }
 
+// A Change's Event is recorded with it; a Change carrying an event recorded
+// before (by any writer) is a conflict and writes nothing.
+func TestCommitEventIsRecordedOnce(t *testing.T) {
+	db := open(t)
+	ctx := context.Background()
+	conv := newConversation("k")
+	ev := &bot.Event{Source: "slack", ID: "Ev1"}
+	first := &bot.Change{Conversation: conv, Event: ev, Messages: []bot.Message{{Role: bot.RoleAgent, Text: "a", ExternalID: "1"}}}
+	if err := db.Commit(ctx, first); err != nil {
+		t.Fatal(err)
+	}
+	if seen, err := db.EventSeen(ctx, "slack", "Ev1"); err != nil || !seen {
+		t.Fatalf("EventSeen = %v, %v; want recorded", seen, err)
+	}
+	second := &bot.Change{Conversation: conv, Event: ev, Messages: []bot.Message{{Role: bot.RoleAgent, Text: "b", ExternalID: "2"}}}
+	if err := db.Commit(ctx, second); bot.ErrorKind(err) != bot.EConflict {
+		t.Fatalf("Commit with a recorded event: err = %v, want kind %q", err, bot.EConflict)
+	}
+	if first, err := db.MarkEvent(ctx, "slack", "Ev1"); err != nil || first {
+		t.Errorf("MarkEvent of the recorded event = %v, %v; want not first", first, err)
+	}
+	if msgs, _ := db.Messages(ctx, conv.ID, 0, 10); len(msgs) != 1 {
+		t.Errorf("%d messages stored, want 1 (the second change must not be written)", len(msgs))
+	}
+	if seen, err := db.EventSeen(ctx, "discord", "Ev1"); err != nil || seen {
+		t.Errorf("EventSeen of another source = %v, %v; want not seen", seen, err)
+	}
+}
+
 func TestNotFoundErrors(t *testing.T) {
 	db := open(t)
 	ctx := context.Background()

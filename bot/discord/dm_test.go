@@ -160,7 +160,8 @@ func TestMentionsNeverPing(t *testing.T) {
 	if err != nil || conv.State != bot.StateWaiting {
 		t.Fatalf("after asking for a human: state %q, %v; want waiting", conv.State, err)
 	}
-	err = e.agents.Reply(t.Context(), conv.ID, agent("Marie *Support*"), "Hi @everyone and @here, <@123> <@&456> <#789>", "slack:1")
+	err = e.agents.Reply(t.Context(), conv.ID, agent("Marie *Support*"),
+		handoff.DeskMessage{Text: "Hi @everyone and @here, <@123> <@&456> <#789>", ExternalID: "slack:1"})
 	if err != nil {
 		t.Fatal(err)
 	}

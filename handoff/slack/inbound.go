@@ -32,16 +32,29 @@ func (a *Adapter) inbound(ctx context.Context, lane string, fn func(context.Cont
 }
 
 // handleEvent handles one Events API event, from either transport. An error
-// means it was not handled and Slack should send it again. Handling is
-// idempotent (an agent's reply is stored once, keyed by its Slack ts); the
-// event id is recorded once handled.
+// means it was not handled and Slack should send it again. An event handled
+// before (a Slack retry: same event_id) is skipped; the id of an event acted
+// on is recorded, with the agent's reply when it carried one. Handling is
+// idempotent besides (an agent's reply is stored once, keyed by its Slack
+// ts), so a retry that arrives while the first delivery is being handled
+// changes nothing either.
 func (a *Adapter) handleEvent(ctx context.Context, eventID string, inner slackevents.EventsAPIInnerEvent) error {
 	ev, ok := inner.Data.(*slackevents.MessageEvent)
 	if !ok {
 		return nil // other event types: nothing to do
 	}
-	acted, err := a.handleMessage(ctx, ev)
-	if err != nil || !acted || eventID == "" {
+	if eventID != "" {
+		seen, err := a.store.EventSeen(ctx, deskName, eventID)
+		if err != nil {
+			return err
+		}
+		if seen {
+			a.logger.Debug("slack: event handled before (Slack retry)", "event", eventID)
+			return nil
+		}
+	}
+	acted, recorded, err := a.handleMessage(ctx, ev, eventID)
+	if err != nil || !acted || recorded || eventID == "" {
 		return err
 	}
 	first, err := a.store.MarkEvent(ctx, deskName, eventID)
@@ -55,60 +68,65 @@ func (a *Adapter) handleEvent(ctx context.Context, eventID string, inner slackev
 }
 
 // handleMessage relays an agent's reply in a conversation thread to the
-// customer, and reports whether the message was one (or an internal note).
-func (a *Adapter) handleMessage(ctx context.Context, ev *slackevents.MessageEvent) (bool, error) {
+// customer, and reports whether the message was one (or an internal note)
+// and whether the event eventID ("": none) was recorded with the reply.
+func (a *Adapter) handleMessage(ctx context.Context, ev *slackevents.MessageEvent, eventID string) (acted, recorded bool, err error) {
 	self := a.self()
 	switch {
 	case ev.Channel != a.cfg.Channel, ev.ThreadTimeStamp == "", ev.ThreadTimeStamp == ev.TimeStamp:
-		return false, nil // not a reply in one of our threads
+		return false, false, nil // not a reply in one of our threads
 	case ev.SubType != "" && ev.SubType != "thread_broadcast":
-		return false, nil // edits, deletions, joins, files, bot_message…
+		return false, false, nil // edits, deletions, joins, files, bot_message…
 	case ev.User == "" || ev.User == self || ev.BotID != "":
-		return false, nil // the bot's own posts and other bots
+		return false, false, nil // the bot's own posts and other bots
 	}
 	th, err := a.store.ThreadConversation(ctx, deskName, ev.Channel, ev.ThreadTimeStamp)
 	if bot.ErrorKind(err) == bot.ENotFound {
-		return false, nil // a thread Relais did not open
+		return false, false, nil // a thread Relais did not open
 	}
 	if err != nil {
-		return false, fmt.Errorf("look up thread: %w", err)
+		return false, false, fmt.Errorf("look up thread: %w", err)
 	}
 	log := a.logger.With("conversation", th.ConversationID, "agent", ev.User, "ts", ev.TimeStamp)
 	if suggested, ok := draftCommand(ev.Text); ok {
 		if err := a.proposeFromThread(ctx, ev, th, suggested); err != nil {
-			return false, err
+			return false, false, err
 		}
-		return true, nil // a command to Relais, not a reply to the customer
+		return true, false, nil // a command to Relais, not a reply to the customer
 	}
 	if a.isNote(ev.Text) {
 		if err := a.react(ctx, ev.Channel, ev.TimeStamp, reactNote); err != nil {
 			log.Warn("slack: cannot confirm an internal note", "err", err)
 		}
 		log.Info("slack: internal note kept in Slack", "bytes", len(ev.Text))
-		return true, nil
+		return true, false, nil
 	}
 	text := a.plainText(ctx, ev.Text)
 	if text == "" {
-		return false, nil
+		return false, false, nil
 	}
 	desk, err := a.getDesk()
 	if err != nil {
-		return false, err
+		return false, false, err
 	}
 	agent, err := a.agent(ctx, ev.User, "")
 	if err != nil {
-		return false, err
+		return false, false, err
 	}
-	err = desk.Reply(ctx, th.ConversationID, agent, text, externalID(ev.Channel, ev.TimeStamp))
+	m := handoff.DeskMessage{Text: text, ExternalID: externalID(ev.Channel, ev.TimeStamp)}
+	if eventID != "" {
+		m.Event = &bot.Event{Source: deskName, ID: eventID}
+	}
+	err = desk.Reply(ctx, th.ConversationID, agent, m)
 	if bot.ErrorKind(err) == bot.ENotFound {
 		log.Warn("slack: reply in the thread of a conversation that no longer exists")
-		return false, nil
+		return false, false, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("relay agent reply: %w", err)
+		return false, false, fmt.Errorf("relay agent reply: %w", err)
 	}
 	log.Info("slack: agent reply relayed", "bytes", len(text))
-	return true, nil
+	return true, m.Event != nil, nil
 }
 
 // isNote reports whether an agent's message is an internal note.

@@ -119,6 +119,26 @@ func TestRetriedEventIsStoredOnce(t *testing.T) {
 	}
 }
 
+// A retried event is recognised by its event_id before anything is done
+// again: a note's retry does not add the 📝 reaction a second time.
+func TestRetriedEventIsSkippedByItsID(t *testing.T) {
+	f := newFixture(t, setup{})
+	conv := f.handOff("cust-1")
+	f.deliverAll()
+	ev, _ := f.fake.AgentReply(channel, f.thread(conv.ID).Thread, "U0ALICE", "note: check the refund")
+	f.acked(ev)
+	if err := f.fake.ResendEvent(ev); err != nil {
+		t.Fatal(err)
+	}
+	st := f.waitFake("the retry acked", func(st slackfake.State) bool {
+		d, ok := st.Delivery(ev)
+		return ok && d.Retry == 1 && d.Acked
+	})
+	if n := st.Calls["reactions.add"]; n != 1 {
+		t.Errorf("reactions.add called %d times for a note and its retry, want 1", n)
+	}
+}
+
 func TestButtonsChangeState(t *testing.T) {
 	f := newFixture(t, setup{})
 	conv := f.handOff("cust-1")

@@ -146,13 +146,15 @@ type Store interface {
 	SaveDeskThread(ctx context.Context, t handoff.Thread) error
 	// MarkEvent records that an event was processed; false if it was before.
 	MarkEvent(ctx context.Context, source, id string) (bool, error)
+	// EventSeen reports whether an event was recorded as processed.
+	EventSeen(ctx context.Context, source, id string) (bool, error)
 }
 
 // Desk carries out what agents do. Implemented by *handoff.Service. Each
 // method returns bot.ENotFound if there is no such conversation.
 type Desk interface {
 	Claim(ctx context.Context, conversationID int64, agent handoff.Agent) error
-	Reply(ctx context.Context, conversationID int64, agent handoff.Agent, text, externalID string) error
+	Reply(ctx context.Context, conversationID int64, agent handoff.Agent, m handoff.DeskMessage) error
 	Resolve(ctx context.Context, conversationID int64, agent handoff.Agent) error
 	BackToBot(ctx context.Context, conversationID int64, agent handoff.Agent) error
 }

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"runtime/debug"
 	"sync"
 	"time"
@@ -158,6 +159,10 @@ func serve(ctx context.Context, cfg config.Config, stdout io.Writer, logger *slo
 	// Building the FAQ index and the detector leaves garbage behind: give it
 	// back to the system now rather than keep an idle server's memory high.
 	debug.FreeOSMemory()
+	if os.Getenv("GOGC") == "" { // an operator's GOGC wins
+		_, stopFloor := startHeapFloor(uint64(cfg.Server.GCHeapFloorMiB) << 20)
+		defer stopFloor()
+	}
 
 	url := "http://" + displayAddr(ln.Addr())
 	logger.Info("relais started", "url", url, "database", cfg.Database.Path,

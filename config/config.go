@@ -45,6 +45,9 @@ type Server struct {
 	Addr            string        `toml:"addr"`
 	PublicURL       string        `toml:"public_url"`
 	ShutdownTimeout time.Duration `toml:"shutdown_timeout"`
+	// GCHeapFloorMiB lets the heap grow to this many MiB between garbage
+	// collections while little of it is alive (0: Go's default pacing).
+	GCHeapFloorMiB int `toml:"gc_heap_floor_mib"`
 }
 
 // Database is the SQLite database.
@@ -139,7 +142,7 @@ func (d Discord) Enabled() bool { return d.Token != "" }
 // Relais locally with no account anywhere.
 func Default() Config {
 	return Config{
-		Server:   Server{Addr: ":8080", ShutdownTimeout: 10 * time.Second},
+		Server:   Server{Addr: ":8080", ShutdownTimeout: 10 * time.Second, GCHeapFloorMiB: 64},
 		Database: Database{Path: "relais.db"},
 		Log:      Log{Level: "info", Format: "text"},
 		Shop: Shop{

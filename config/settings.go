@@ -25,6 +25,7 @@ var Settings = append([]Setting{
 	{Key: "server.addr", Env: "RELAIS_ADDR", Flag: "addr", Help: "HTTP listen address"},
 	{Key: "server.public_url", Env: "RELAIS_PUBLIC_URL", Help: "URL customers reach Relais at (widget snippet, links); empty = derived from the request"},
 	{Key: "server.shutdown_timeout", Env: "RELAIS_SHUTDOWN_TIMEOUT", Help: "how long a graceful shutdown may take"},
+	{Key: "server.gc_heap_floor_mib", Env: "RELAIS_GC_HEAP_FLOOR_MIB", Help: "heap (MiB) the garbage collector lets grow between collections while little is alive: fewer pauses in replies for some memory; 0 = Go's default (ignored when GOGC is set)"},
 	{Key: "database.path", Env: "RELAIS_DB", Flag: "db", Help: "SQLite database file (created if missing)"},
 	{Key: "log.level", Env: "RELAIS_LOG_LEVEL", Flag: "log-level", Help: "debug, info, warn or error"},
 	{Key: "log.format", Env: "RELAIS_LOG_FORMAT", Help: "text or json"},

@@ -105,6 +105,9 @@ func relayScenario(ctx context.Context, o options, dir string) error {
 		fmt.Printf("| server: allocated per reply, garbage collections during the replies | %.1f KB, %.0f |\n",
 			(alloc1-alloc0)/float64(o.relayReplies)/1000, gcs1-gcs0)
 	}
+	if rss, peak, err := srv.rss(); err == nil {
+		fmt.Printf("| server RSS after the replies (peak) | %s (%s) |\n", mib(rss), mib(peak))
+	}
 	fmt.Println()
 	return nil
 }

@@ -98,44 +98,49 @@ func TestNotesAndForeignMessagesAreNotRelayed(t *testing.T) {
 	}
 }
 
-func TestRetriedEventIsStoredOnce(t *testing.T) {
-	f := newFixture(t, setup{})
-	conv := f.handOff("cust-1")
-	f.deliverAll()
-	ev, _ := f.fake.AgentReply(channel, f.thread(conv.ID).Thread, "U0ALICE", "only once")
-	f.acked(ev)
-	if err := f.fake.ResendEvent(ev); err != nil {
-		t.Fatal(err)
-	}
-	f.waitFake("the retry acked", func(st slackfake.State) bool {
-		d, ok := st.Delivery(ev)
-		return ok && d.Retry == 1 && d.Acked
-	})
-	if got := f.messages(conv.ID, bot.RoleAgent); len(got) != 1 {
-		t.Errorf("got %d agent messages after a retried event, want 1", len(got))
-	}
-	if first, err := f.db.MarkEvent(f.ctx, "slack", ev); err != nil || first {
-		t.Errorf("MarkEvent(%s) = %v, %v: the handled event should be recorded", ev, first, err)
-	}
-}
-
-// A retried event is recognised by its event_id before anything is done
-// again: a note's retry does not add the 📝 reaction a second time.
-func TestRetriedEventIsSkippedByItsID(t *testing.T) {
-	f := newFixture(t, setup{})
-	conv := f.handOff("cust-1")
-	f.deliverAll()
-	ev, _ := f.fake.AgentReply(channel, f.thread(conv.ID).Thread, "U0ALICE", "note: check the refund")
-	f.acked(ev)
-	if err := f.fake.ResendEvent(ev); err != nil {
-		t.Fatal(err)
-	}
-	st := f.waitFake("the retry acked", func(st slackfake.State) bool {
-		d, ok := st.Delivery(ev)
-		return ok && d.Retry == 1 && d.Acked
-	})
-	if n := st.Calls["reactions.add"]; n != 1 {
-		t.Errorf("reactions.add called %d times for a note and its retry, want 1", n)
+// A retried event (same event_id) is recognised before anything is done
+// again: a reply is stored once, and a note's retry does not add the 📝
+// reaction a second time. The handled event is recorded either way.
+func TestRetriedEventIsHandledOnce(t *testing.T) {
+	for _, tt := range []struct {
+		text            string
+		agentMsgs, memo int
+	}{
+		{text: "only once", agentMsgs: 1},
+		{text: "note: check the refund", memo: 1},
+	} {
+		t.Run(tt.text, func(t *testing.T) {
+			f := newFixture(t, setup{})
+			conv := f.handOff("cust-1")
+			f.deliverAll()
+			ev, _ := f.fake.AgentReply(channel, f.thread(conv.ID).Thread, "U0ALICE", tt.text)
+			f.acked(ev)
+			if err := f.fake.ResendEvent(ev); err != nil {
+				t.Fatal(err)
+			}
+			st := f.waitFake("the retry acked", func(st slackfake.State) bool {
+				d, ok := st.Delivery(ev)
+				return ok && d.Retry == 1 && d.Acked
+			})
+			if got := f.messages(conv.ID, bot.RoleAgent); len(got) != tt.agentMsgs {
+				t.Errorf("%d agent messages stored after the event and its retry, want %d", len(got), tt.agentMsgs)
+			}
+			memo := 0
+			for _, r := range st.Reactions {
+				if r.Name == "memo" {
+					memo++
+				}
+			}
+			if memo != tt.memo {
+				t.Errorf("%d 📝 reactions, want %d", memo, tt.memo)
+			}
+			if tt.memo > 0 && st.Calls["reactions.add"] != 1 {
+				t.Errorf("reactions.add called %d times for a note and its retry, want 1", st.Calls["reactions.add"])
+			}
+			if first, err := f.db.MarkEvent(f.ctx, "slack", ev); err != nil || first {
+				t.Errorf("MarkEvent(%s) = %v, %v: the handled event should be recorded", ev, first, err)
+			}
+		})
 	}
 }
 

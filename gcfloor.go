@@ -7,9 +7,11 @@ import (
 	"sync"
 )
 
-// maxGCPercent bounds the GOGC that heapFloor sets (an almost empty heap
-// would otherwise ask for an absurd one).
-const maxGCPercent = 10_000
+// minHeapGoal is the runtime's least heap goal at GOGC=100; it scales with
+// GOGC (runtime/mgcpacer.go, heapMinimum), so a GOGC above
+// floor·100/minHeapGoal would put the goal past the floor even with
+// nothing alive.
+const minHeapGoal = 4 << 20
 
 // heapFloor lets the heap grow to a floor between two garbage collections.
 //
@@ -30,12 +32,15 @@ type heapFloor struct {
 
 	mu      sync.Mutex
 	percent int // the GOGC set last
+	base    int // the GOGC before the first change, restored by stop
+	changed bool
 	runs    int // adjustments so far
 	stopped bool
 }
 
 // startHeapFloor adjusts GOGC after every garbage collection from now on,
-// until stop is called (which restores GOGC=100). floor 0 does nothing.
+// until stop is called (which restores the GOGC it found). floor 0 does
+// nothing.
 func startHeapFloor(floor uint64) (h *heapFloor, stop func()) {
 	if floor == 0 {
 		return nil, func() {}
@@ -66,7 +71,10 @@ func (h *heapFloor) adjust() {
 		}
 	}
 	if p := gcPercentFor(h.floor, v[0], v[1]+v[2]); p != h.percent {
-		debug.SetGCPercent(p)
+		old := debug.SetGCPercent(p)
+		if !h.changed {
+			h.base, h.changed = old, true
+		}
 		h.percent = p
 	}
 	// The sentinel becomes garbage at once: its cleanup runs after the
@@ -82,8 +90,10 @@ func (h *heapFloor) stop() {
 	defer h.mu.Unlock()
 	if !h.stopped {
 		h.stopped = true
-		debug.SetGCPercent(100)
-		h.percent = 100
+		if h.changed {
+			debug.SetGCPercent(h.base)
+			h.percent = h.base
+		}
 	}
 }
 
@@ -96,13 +106,13 @@ func (h *heapFloor) state() (percent, runs int) {
 
 // gcPercentFor returns the GOGC that puts the next heap goal at floor bytes,
 // given the live heap and the stack and global bytes the collector scans
-// (the goal is live + (live + scan) × GOGC/100): never below the default
-// 100, never above maxGCPercent.
+// (the goal is live + (live + scan) × GOGC/100, and at least
+// minHeapGoal × GOGC/100): never below the default 100.
 func gcPercentFor(floor, live, scan uint64) int {
 	base := live + scan
 	if base == 0 || live >= floor {
 		return 100
 	}
-	p := (floor - live) * 100 / base
-	return int(min(max(p, 100), maxGCPercent))
+	p := min((floor-live)*100/base, floor*100/minHeapGoal)
+	return int(max(p, 100))
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"runtime"
 	"runtime/debug"
+	rtmetrics "runtime/metrics"
 	"testing"
 	"time"
 )
@@ -17,7 +18,8 @@ func TestGCPercentFor(t *testing.T) {
 		{64 * mib, 40 * mib, 2 * mib, 100}, // the default's goal (82 MiB) is past the floor already
 		{64 * mib, 120 * mib, 5 * mib, 100},
 		{64 * mib, 0, 0, 100},
-		{64 * mib, 1000, 0, maxGCPercent},
+		{64 * mib, 2 * mib, mib / 2, 1600}, // not 2480: the runtime's least goal (4 MiB × 24.8) would be 99 MiB
+		{64 * mib, 1000, 0, 1600},
 		{64 * mib, 64 * mib, 0, 100},
 	}
 	for _, tt := range tests {
@@ -65,5 +67,24 @@ func TestHeapFloorFollowsCollections(t *testing.T) {
 	}
 	if h, stop := startHeapFloor(0); h != nil || stop == nil {
 		t.Error("startHeapFloor(0) should do nothing and return a stop function")
+	}
+}
+
+// The runtime's own heap goal lands at the floor, not past it, for the small
+// heap of this test (a few MiB alive).
+func TestHeapFloorSetsTheHeapGoal(t *testing.T) {
+	const floor = 64 << 20
+	runtime.GC()
+	_, stop := startHeapFloor(floor)
+	defer stop()
+	goal := []rtmetrics.Sample{{Name: "/gc/heap/goal:bytes"}}
+	rtmetrics.Read(goal)
+	if g := goal[0].Value.Uint64(); g > floor+floor/100 || g < floor/2 {
+		t.Errorf("heap goal %.1f MiB with a %d MiB floor", float64(g)/(1<<20), floor>>20)
+	}
+	stop()
+	rtmetrics.Read(goal)
+	if g := goal[0].Value.Uint64(); g >= floor/2 {
+		t.Errorf("heap goal %.1f MiB after stop, want Go's default for a few MiB alive", float64(g)/(1<<20))
 	}
 }

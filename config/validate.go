@@ -26,8 +26,8 @@ func (c Config) Validate() Problems {
 			add("server.public_url", "%q is not an http(s) URL", c.Server.PublicURL)
 		}
 	}
-	if c.Server.GCHeapFloorMiB < 0 {
-		add("server.gc_heap_floor_mib", "must be 0 (off) or more")
+	if c.Server.GCHeapFloorMiB < 0 || c.Server.GCHeapFloorMiB > 1<<20 {
+		add("server.gc_heap_floor_mib", "must be 0 (off) to 1048576 (1 TiB)")
 	}
 	if c.Server.ShutdownTimeout <= 0 {
 		add("server.shutdown_timeout", "must be positive")

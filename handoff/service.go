@@ -21,6 +21,11 @@ type Conversations interface {
 type Store interface {
 	// MessageByID returns a message. Returns ENotFound if there is none.
 	MessageByID(ctx context.Context, id int64) (bot.Message, error)
+	// MessageByExternalID returns the message stored with this id on a
+	// customer channel. Returns ENotFound if there is none.
+	MessageByExternalID(ctx context.Context, ch bot.Channel, externalID string) (bot.Message, error)
+	// EventSeen reports whether the event (source, id) was recorded as processed.
+	EventSeen(ctx context.Context, source, id string) (bool, error)
 	// EnqueueOnce queues items unless the event (source, id) was processed
 	// before, records it, atomically, and reports whether it was the first time.
 	EnqueueOnce(ctx context.Context, source, id string, items ...bot.OutboxItem) (bool, error)
@@ -106,7 +111,9 @@ func (s *Service) Reply(ctx context.Context, conversationID int64, agent Agent, 
 	if m.ExternalID == "" {
 		return fmt.Errorf("agent reply without an id")
 	}
+	var ch bot.Channel
 	c, err := s.convs.Update(ctx, conversationID, func(conv bot.Conversation, _ []bot.Message) (*bot.Change, error) {
+		ch = conv.Channel
 		c := &bot.Change{Conversation: &conv, Event: m.Event}
 		if conv.State != bot.StateAgent || conv.Agent != agent.Name {
 			claim(c, agent, "replied")
@@ -116,7 +123,17 @@ func (s *Service) Reply(ctx context.Context, conversationID int64, agent Agent, 
 		return c, nil
 	})
 	if bot.ErrorKind(err) == bot.EConflict {
-		return nil // the desk sent this message before: it is stored and relayed already
+		// The desk sent this message or event before: it is stored and
+		// relayed already. Any other conflict (the conversation kept changing
+		// while the reply was written) is an error: the desk sends it again.
+		repeat, rerr := s.repeated(ctx, ch, m)
+		if rerr != nil {
+			return fmt.Errorf("%w (and cannot tell whether it is a repeat: %v)", err, rerr)
+		}
+		if repeat {
+			return nil
+		}
+		return err
 	}
 	if err != nil {
 		return err
@@ -127,6 +144,24 @@ func (s *Service) Reply(ctx context.Context, conversationID int64, agent Agent, 
 			MessageID: msg.ID, Payload: mustJSON(Mark{Status: MarkOffline})})
 	}
 	return nil
+}
+
+// repeated reports whether m was stored before, or its event handled.
+func (s *Service) repeated(ctx context.Context, ch bot.Channel, m DeskMessage) (bool, error) {
+	if m.Event != nil {
+		seen, err := s.store.EventSeen(ctx, m.Event.Source, m.Event.ID)
+		if err != nil || seen {
+			return seen, err
+		}
+	}
+	_, err := s.store.MessageByExternalID(ctx, ch, m.ExternalID)
+	switch bot.ErrorKind(err) {
+	case "":
+		return true, nil
+	case bot.ENotFound:
+		return false, nil
+	}
+	return false, err
 }
 
 // Resolve closes the conversation and asks the customer to rate the help.

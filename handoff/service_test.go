@@ -184,6 +184,41 @@ func TestReplyRecordsItsEvent(t *testing.T) {
 	}
 }
 
+// changing is a conversation store whose conversation always changed since
+// it was read: every Update conflicts, as when other writers keep winning.
+type changing struct{ conv bot.Conversation }
+
+func (c changing) Update(_ context.Context, _ int64, fn bot.UpdateFunc) (*bot.Change, error) {
+	if _, err := fn(c.conv, nil); err != nil {
+		return nil, err
+	}
+	return nil, bot.Errorf(bot.EConflict, "conversation %d was changed meanwhile", c.conv.ID)
+}
+
+// A conflict that is not a repeat of the message is an error, so that the
+// desk sends the reply again: it must not be acknowledged and lost.
+func TestReplyConflictIsNotARepeat(t *testing.T) {
+	e := newEnv(t, nil)
+	ctx := context.Background()
+	conv := e.say(t, "cf", "human please", bot.LangEN, "").Conversation
+	svc := handoff.NewService(changing{conv}, e.db, nil, handoff.ServiceConfig{}, slog.New(slog.DiscardHandler))
+	m := handoff.DeskMessage{Text: "Hello", ExternalID: "slack:C1:6.000001", Event: &bot.Event{Source: "slack", ID: "Ev6"}}
+	if err := svc.Reply(ctx, conv.ID, handoff.Agent{Name: "Marie"}, m); bot.ErrorKind(err) != bot.EConflict {
+		t.Errorf("Reply while the conversation keeps changing = %v, want a conflict error", err)
+	}
+	// Once stored (here by the real engine), the same message is a repeat.
+	if err := e.service.Reply(ctx, conv.ID, handoff.Agent{Name: "Marie"}, m); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.Reply(ctx, conv.ID, handoff.Agent{Name: "Marie"}, m); err != nil {
+		t.Errorf("Reply of a stored message = %v, want nil (a repeat)", err)
+	}
+	m.Event = &bot.Event{Source: "slack", ID: "Ev7"} // same message, another event: still a repeat
+	if err := svc.Reply(ctx, conv.ID, handoff.Agent{Name: "Marie"}, m); err != nil {
+		t.Errorf("Reply of a stored message in another event = %v, want nil", err)
+	}
+}
+
 func TestAgentLifecycle(t *testing.T) {
 	e := newEnv(t, nil)
 	ctx := context.Background()

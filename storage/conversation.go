@@ -54,6 +54,16 @@ func (db *DB) Commit(ctx context.Context, c *bot.Change) error {
 // applyChange writes c in tx.
 func (db *DB) applyChange(ctx context.Context, tx *sql.Tx, c *bot.Change) error {
 	conv := c.Conversation
+	// First: a repeated event fails the change before anything is written.
+	if ev := c.Event; ev != nil {
+		first, err := db.recordEvent(ctx, tx, ev.Source, ev.ID)
+		if err != nil {
+			return err
+		}
+		if !first {
+			return bot.Errorf(bot.EConflict, "event %s %s already handled", ev.Source, ev.ID)
+		}
+	}
 	if err := db.saveConversation(ctx, tx, conv); err != nil {
 		return err
 	}
@@ -86,15 +96,6 @@ func (db *DB) applyChange(ctx context.Context, tx *sql.Tx, c *bot.Change) error 
 		if _, err := tx.ExecContext(ctx, `INSERT INTO feedback (conversation_id, message_id, faq_id, helpful, created_at)
 			VALUES (?, ?, ?, ?, ?)`, conv.ID, f.MessageID, f.FAQID, f.Helpful, db.stamp(conv.UpdatedAt)); err != nil {
 			return fmt.Errorf("insert feedback: %w", err)
-		}
-	}
-	if ev := c.Event; ev != nil {
-		first, err := db.recordEvent(ctx, tx, ev.Source, ev.ID)
-		if err != nil {
-			return err
-		}
-		if !first {
-			return bot.Errorf(bot.EConflict, "event %s %s already handled", ev.Source, ev.ID)
 		}
 	}
 	if r := c.CSAT; r != nil {

@@ -48,7 +48,10 @@ func (db *DB) recordEvent(ctx context.Context, tx *sql.Tx, source, id string) (b
 		return false, fmt.Errorf("record event: %w", err)
 	}
 	n, err := res.RowsAffected()
-	return n > 0, err
+	if err != nil {
+		return false, fmt.Errorf("record event: %w", err)
+	}
+	return n > 0, nil
 }
 
 // EnqueueOnce queues items if the event (source, id) was never processed,

@@ -34,84 +34,81 @@ func (a *Adapter) inbound(ctx context.Context, lane string, fn func(context.Cont
 // handleEvent handles one Events API event, from either transport. An error
 // means it was not handled and Slack should send it again. An event handled
 // before (a Slack retry: same event_id) is skipped; the id of an event acted
-// on is recorded, with the agent's reply when it carried one. Handling is
-// idempotent besides (an agent's reply is stored once, keyed by its Slack
-// ts), so a retry that arrives while the first delivery is being handled
-// changes nothing either.
+// on is recorded (an agent's reply records it in its own transaction, and
+// MarkEvent then finds it with a read). Handling is idempotent besides (an
+// agent's reply is stored once, keyed by its Slack ts).
 func (a *Adapter) handleEvent(ctx context.Context, eventID string, inner slackevents.EventsAPIInnerEvent) error {
 	ev, ok := inner.Data.(*slackevents.MessageEvent)
 	if !ok {
 		return nil // other event types: nothing to do
 	}
-	if eventID != "" {
-		seen, err := a.store.EventSeen(ctx, deskName, eventID)
-		if err != nil {
-			return err
-		}
-		if seen {
-			a.logger.Debug("slack: event handled before (Slack retry)", "event", eventID)
-			return nil
-		}
-	}
-	acted, recorded, err := a.handleMessage(ctx, ev, eventID)
-	if err != nil || !acted || recorded || eventID == "" {
+	acted, err := a.handleMessage(ctx, ev, eventID)
+	if err != nil || !acted || eventID == "" {
 		return err
 	}
-	first, err := a.store.MarkEvent(ctx, deskName, eventID)
-	if err != nil {
+	// Recorded already if it carried a reply: then this is only a read.
+	if _, err := a.store.MarkEvent(ctx, deskName, eventID); err != nil {
 		return fmt.Errorf("record event %s: %w", eventID, err)
-	}
-	if !first {
-		a.logger.Debug("slack: event handled before (Slack retry)", "event", eventID)
 	}
 	return nil
 }
 
 // handleMessage relays an agent's reply in a conversation thread to the
-// customer, and reports whether the message was one (or an internal note)
-// and whether the event eventID ("": none) was recorded with the reply.
-func (a *Adapter) handleMessage(ctx context.Context, ev *slackevents.MessageEvent, eventID string) (acted, recorded bool, err error) {
+// customer, and reports whether the message was one (or an internal note).
+// eventID ("": none) is the event that carried it: skipped if handled
+// before, recorded with the reply.
+func (a *Adapter) handleMessage(ctx context.Context, ev *slackevents.MessageEvent, eventID string) (bool, error) {
 	self := a.self()
 	switch {
 	case ev.Channel != a.cfg.Channel, ev.ThreadTimeStamp == "", ev.ThreadTimeStamp == ev.TimeStamp:
-		return false, false, nil // not a reply in one of our threads
+		return false, nil // not a reply in one of our threads
 	case ev.SubType != "" && ev.SubType != "thread_broadcast":
-		return false, false, nil // edits, deletions, joins, files, bot_message…
+		return false, nil // edits, deletions, joins, files, bot_message…
 	case ev.User == "" || ev.User == self || ev.BotID != "":
-		return false, false, nil // the bot's own posts and other bots
+		return false, nil // the bot's own posts and other bots
+	}
+	if eventID != "" {
+		seen, err := a.store.EventSeen(ctx, deskName, eventID)
+		if err != nil {
+			return false, fmt.Errorf("look up event %s: %w", eventID, err)
+		}
+		if seen {
+			a.logger.Debug("slack: event handled before (Slack retry)", "event", eventID)
+			return false, nil
+		}
 	}
 	th, err := a.store.ThreadConversation(ctx, deskName, ev.Channel, ev.ThreadTimeStamp)
 	if bot.ErrorKind(err) == bot.ENotFound {
-		return false, false, nil // a thread Relais did not open
+		return false, nil // a thread Relais did not open
 	}
 	if err != nil {
-		return false, false, fmt.Errorf("look up thread: %w", err)
+		return false, fmt.Errorf("look up thread: %w", err)
 	}
 	log := a.logger.With("conversation", th.ConversationID, "agent", ev.User, "ts", ev.TimeStamp)
 	if suggested, ok := draftCommand(ev.Text); ok {
 		if err := a.proposeFromThread(ctx, ev, th, suggested); err != nil {
-			return false, false, err
+			return false, err
 		}
-		return true, false, nil // a command to Relais, not a reply to the customer
+		return true, nil // a command to Relais, not a reply to the customer
 	}
 	if a.isNote(ev.Text) {
 		if err := a.react(ctx, ev.Channel, ev.TimeStamp, reactNote); err != nil {
 			log.Warn("slack: cannot confirm an internal note", "err", err)
 		}
 		log.Info("slack: internal note kept in Slack", "bytes", len(ev.Text))
-		return true, false, nil
+		return true, nil
 	}
 	text := a.plainText(ctx, ev.Text)
 	if text == "" {
-		return false, false, nil
+		return false, nil
 	}
 	desk, err := a.getDesk()
 	if err != nil {
-		return false, false, err
+		return false, err
 	}
 	agent, err := a.agent(ctx, ev.User, "")
 	if err != nil {
-		return false, false, err
+		return false, err
 	}
 	m := handoff.DeskMessage{Text: text, ExternalID: externalID(ev.Channel, ev.TimeStamp)}
 	if eventID != "" {
@@ -120,13 +117,13 @@ func (a *Adapter) handleMessage(ctx context.Context, ev *slackevents.MessageEven
 	err = desk.Reply(ctx, th.ConversationID, agent, m)
 	if bot.ErrorKind(err) == bot.ENotFound {
 		log.Warn("slack: reply in the thread of a conversation that no longer exists")
-		return false, false, nil
+		return false, nil
 	}
 	if err != nil {
-		return false, false, fmt.Errorf("relay agent reply: %w", err)
+		return false, fmt.Errorf("relay agent reply: %w", err)
 	}
 	log.Info("slack: agent reply relayed", "bytes", len(text))
-	return true, m.Event != nil, nil
+	return true, nil
 }
 
 // isNote reports whether an agent's message is an internal note.

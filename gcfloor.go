@@ -22,10 +22,11 @@ const minHeapGoal = 4 << 20
 // every second; on one core each collection's mark phase held replies up by
 // several milliseconds, the largest part of the relay's tail latency. While
 // what is alive is small, heapFloor raises GOGC so that the next collection
-// comes when the heap reaches floor bytes; once more than floor is alive
-// (10,000 connections keep ~120 MB), GOGC stays at 100 and it changes
-// nothing. The cost is memory: a server that served traffic keeps up to
-// floor bytes of heap, where it kept twice its live heap.
+// comes when the heap reaches floor bytes; once half the floor or more is
+// alive (10,000 idle connections keep more than that), GOGC stays at 100
+// and it changes nothing. The cost is memory: a busy server keeps up to
+// floor bytes of heap, where it kept about twice its live heap; once it is
+// quiet, releaseWhenIdle gives the excess back.
 type heapFloor struct {
 	floor   uint64
 	samples []rtmetrics.Sample

@@ -160,8 +160,11 @@ func serve(ctx context.Context, cfg config.Config, stdout io.Writer, logger *slo
 	// back to the system now rather than keep an idle server's memory high.
 	debug.FreeOSMemory()
 	if os.Getenv("GOGC") == "" { // an operator's GOGC wins
-		_, stopFloor := startHeapFloor(uint64(cfg.Server.GCHeapFloorMiB) << 20)
+		floor, stopFloor := startHeapFloor(uint64(cfg.Server.GCHeapFloorMiB) << 20)
 		defer stopFloor()
+		if floor != nil {
+			background.Go(func() { releaseWhenIdle(bgCtx, idleEvery) })
+		}
 	}
 
 	url := "http://" + displayAddr(ln.Addr())

@@ -38,6 +38,7 @@ func main() {
 	flag.DurationVar(&o.duration, "duration", 20*time.Second, "how long each load runs")
 	flag.IntVar(&o.relayCustomers, "relay-customers", 1000, "customers connected during the relay test")
 	flag.IntVar(&o.relayReplies, "relay-replies", 2000, "agent replies sent during the relay test")
+	flag.DurationVar(&o.relayIdle, "relay-idle", 0, "after the relay test, how long to keep the customers connected and quiet before reading the server's RSS again (0: don't)")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -50,7 +51,7 @@ type options struct {
 	relais, cpus, scenarios, rates, url string
 	connections, latencyRate            int
 	relayCustomers, relayReplies        int
-	duration, settle                    time.Duration
+	duration, settle, relayIdle         time.Duration
 }
 
 func run(ctx context.Context, o options) error {

@@ -108,6 +108,12 @@ func relayScenario(ctx context.Context, o options, dir string) error {
 	if rss, peak, err := srv.rss(); err == nil {
 		fmt.Printf("| server RSS after the replies (peak) | %s (%s) |\n", mib(rss), mib(peak))
 	}
+	if o.relayIdle > 0 {
+		time.Sleep(o.relayIdle)
+		if rss, _, err := srv.rss(); err == nil {
+			fmt.Printf("| server RSS after %s quiet, customers still connected | %s |\n", o.relayIdle, mib(rss))
+		}
+	}
 	fmt.Println()
 	return nil
 }

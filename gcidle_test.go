@@ -1,0 +1,80 @@
+package main
+
+import (
+	"context"
+	"runtime"
+	rtmetrics "runtime/metrics"
+	"sync"
+	"testing"
+	"time"
+)
+
+var sink [][]byte
+
+// garbage allocates n bytes that are garbage at once.
+func garbage(n int) {
+	for range n / (1 << 20) {
+		sink = append(sink, make([]byte, 1<<20))
+	}
+	sink = nil
+}
+
+// heldBeyondLive returns the heap held (objects, unused and free pages) minus
+// what the latest collection found alive.
+func heldBeyondLive() int64 {
+	s := []rtmetrics.Sample{
+		{Name: "/gc/heap/live:bytes"},
+		{Name: "/memory/classes/heap/objects:bytes"},
+		{Name: "/memory/classes/heap/unused:bytes"},
+		{Name: "/memory/classes/heap/free:bytes"},
+	}
+	rtmetrics.Read(s)
+	return int64(s[1].Value.Uint64()+s[2].Value.Uint64()+s[3].Value.Uint64()) - int64(s[0].Value.Uint64())
+}
+
+// A busy interval releases nothing; a quiet one with much garbage held does.
+// A 1 GiB heap floor keeps the garbage from being collected meanwhile (after
+// a first collection: before any, the floor has nothing to go by).
+func TestIdleMeter(t *testing.T) {
+	runtime.GC()
+	_, stop := startHeapFloor(1 << 30)
+	defer stop()
+	m := newIdleMeter()
+	if m.tick() {
+		t.Error("the first tick released: it only starts counting")
+	}
+	garbage(64 << 20)
+	if m.tick() {
+		t.Error("released after 64 MiB were allocated in the interval (busy)")
+	}
+	if held := heldBeyondLive(); held < idleExcess {
+		t.Fatalf("only %d MiB held beyond live after 64 MiB of garbage", held>>20)
+	}
+	if !m.tick() {
+		t.Errorf("a quiet interval with %d MiB held beyond live did not release", heldBeyondLive()>>20)
+	}
+}
+
+// releaseWhenIdle gives the garbage back once the server is quiet, and stops
+// with its context.
+func TestReleaseWhenIdle(t *testing.T) {
+	runtime.GC()
+	_, stop := startHeapFloor(1 << 30)
+	defer stop()
+	garbage(64 << 20)
+	if held := heldBeyondLive(); held < idleExcess {
+		t.Fatalf("only %d MiB held beyond live after 64 MiB of garbage", held>>20)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() { releaseWhenIdle(ctx, 20*time.Millisecond) })
+	deadline := time.Now().Add(10 * time.Second)
+	for heldBeyondLive() >= idleExcess {
+		if time.Now().After(deadline) {
+			t.Fatalf("still %d MiB held beyond live after 10 s idle", heldBeyondLive()>>20)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	wg.Wait()
+}

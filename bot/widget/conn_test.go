@@ -3,6 +3,7 @@ package widget
 import (
 	"context"
 	"errors"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -68,6 +69,10 @@ func TestMessageFlow(t *testing.T) {
 	prompt := c.expectMessage(bot.RoleBot)
 	if len(prompt.QuickReplies) != 2 || prompt.QuickReplies[0].Payload != bot.PayloadHelpful || prompt.CreatedAt == "" {
 		t.Errorf("got prompt %+v, want 👍/👎 quick replies and a time", prompt)
+	}
+	if at, err := time.Parse(time.RFC3339, prompt.CreatedAt); err != nil || !regexp.MustCompile(`\.\d{3}Z$`).MatchString(prompt.CreatedAt) ||
+		time.Since(at) > time.Minute {
+		t.Errorf("created_at %q: want RFC 3339 in UTC with milliseconds, just now (%v)", prompt.CreatedAt, err)
 	}
 	if f := c.expect("typing"); f.On {
 		t.Errorf("got %s, want typing off", f)

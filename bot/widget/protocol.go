@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/relaisbot/relais/bot"
@@ -98,11 +97,17 @@ type messageJSON struct {
 	CreatedAt    string           `json:"created_at"`
 }
 
+// createdAtFormat is RFC 3339 in UTC with milliseconds (the precision
+// JavaScript's Date parses everywhere): clients can order and date
+// messages, and a load test can tell how long a message took from being
+// stored to reaching it.
+const createdAtFormat = "2006-01-02T15:04:05.000Z07:00"
+
 func toJSON(m bot.Message) messageJSON {
 	j := messageJSON{
 		ID: m.ID, Role: m.Role, Text: m.Text, Action: m.Action,
 		QuickReplies: m.QuickReplies,
-		CreatedAt:    m.CreatedAt.UTC().Format(time.RFC3339),
+		CreatedAt:    m.CreatedAt.UTC().Format(createdAtFormat),
 	}
 	if j.QuickReplies == nil {
 		j.QuickReplies = []bot.QuickReply{}

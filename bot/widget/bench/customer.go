@@ -25,6 +25,9 @@ type wireMessage struct {
 	Author string `json:"author"`
 	Text   string `json:"text"`
 	Action string `json:"action"`
+	// CreatedAt is when Relais dated the message (RFC 3339, milliseconds),
+	// on the same machine's clock.
+	CreatedAt string `json:"created_at"`
 }
 
 // customer is one widget customer on its own WebSocket.

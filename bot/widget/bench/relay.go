@@ -40,6 +40,9 @@ func relayScenario(ctx context.Context, o options, dir string) error {
 		sentAt = make(map[string]time.Time, o.relayReplies)
 		lat    latencies
 		first  latencies // the first reply in each thread, which also claims the conversation
+		// Each reply split at the time Relais dated it (just before storing
+		// it): the Slack side and handling, then storing and sending.
+		toRelais, toSocket latencies
 	)
 	onMsg := func(_ *customer, m wireMessage, at time.Time) {
 		if m.Role != "agent" {
@@ -51,6 +54,12 @@ func relayScenario(ctx context.Context, o options, dir string) error {
 		mu.Unlock()
 		if ok {
 			lat.add(at.Sub(t0))
+			if dated, err := time.Parse(time.RFC3339, m.CreatedAt); err == nil {
+				// Milliseconds, truncated: the middle of the millisecond.
+				dated = dated.Add(500 * time.Microsecond)
+				toRelais.add(dated.Sub(t0))
+				toSocket.add(at.Sub(dated))
+			}
 			if k, _ := strconv.Atoi(strings.TrimPrefix(m.Text, "relay ")); k < o.relayCustomers {
 				first.add(at.Sub(t0))
 			}
@@ -95,6 +104,11 @@ func relayScenario(ctx context.Context, o options, dir string) error {
 	fmt.Printf("| measure | value |\n|---|---:|\n| replies received | %d (not received: %d) |\n| p50 | %s |\n| p99 | %s |\n", n, lost, ms(p50), ms(p99))
 	if n1, f50, f99 := first.percentiles(); n1 > 0 {
 		fmt.Printf("| first reply in a thread (it claims the conversation): p50 / p99 | %s / %s |\n", ms(f50), ms(f99))
+	}
+	if n, a50, a99 := toRelais.percentiles(); n > 0 {
+		_, b50, b99 := toSocket.percentiles()
+		fmt.Printf("| split at the time Relais dated the message (±0.5 ms): Slack → dated, p50 / p99 | %s / %s |\n", ms(a50), ms(a99))
+		fmt.Printf("| split: dated → stored, published, on the customer's socket, p50 / p99 | %s / %s |\n", ms(b50), ms(b99))
 	}
 	// Relais's own view: from the agent's message stored to the customer's
 	// socket (without Slack's side and the load generator's).

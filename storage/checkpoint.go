@@ -29,6 +29,9 @@ const (
 	// restartFrames is the write-ahead log size (in pages) beyond which a
 	// checkpoint that could not copy everything is retried in RESTART mode.
 	restartFrames = 16384 // 64 MiB of 4 KiB pages
+	// catchUpFrames is the write-ahead log size (in pages) from which a
+	// background pass is followed by a catch-up on the write connection.
+	catchUpFrames = 8192 // 32 MiB
 )
 
 // CheckpointStats counts the background checkpoints since Open.
@@ -61,13 +64,19 @@ type CheckpointStats struct {
 // RESTART holding writers for tens of milliseconds. So a pass is followed by
 // a catch-up on the write connection, between two transactions: it copies
 // only what the pass left (nothing, without syncing, if it left nothing).
+// The catch-up holds the writer for its two fsyncs (3–4 ms on a VM's disk),
+// so it waits until the log reaches catchUpFrames, half the RESTART bound:
+// under a steady trickle of writes it then runs every few seconds instead
+// of every second, and a quiet database's log starts over rarely (its file
+// stays at most that large).
 type checkpointer struct {
 	conn   *sql.DB
 	writer *sql.DB // the write connection, for catch-ups; nil: none
 	// afterPass, if set, is told the log and copied frames of each pass (tests).
 	afterPass func(log, copied int64)
 	interval  time.Duration
-	restart   int64
+	restart   int64 // log pages from which a RESTART checkpoint runs
+	catchUp   int64 // log pages from which a catch-up runs
 	wake      chan struct{}
 	quit      chan struct{}
 	stop      sync.Once
@@ -79,7 +88,7 @@ type checkpointer struct {
 }
 
 func newCheckpointer(conn, writer *sql.DB, interval time.Duration) *checkpointer {
-	cp := &checkpointer{conn: conn, writer: writer, interval: interval, restart: restartFrames,
+	cp := &checkpointer{conn: conn, writer: writer, interval: interval, restart: restartFrames, catchUp: catchUpFrames,
 		wake: make(chan struct{}, 1), quit: make(chan struct{})}
 	cp.wg.Go(cp.run)
 	return cp
@@ -139,7 +148,7 @@ func (cp *checkpointer) checkpoint(ctx context.Context) {
 	if cp.afterPass != nil {
 		cp.afterPass(log, copied)
 	}
-	if err == nil && log > 0 && cp.writer != nil {
+	if err == nil && log > 0 && log >= cp.catchUp && cp.writer != nil {
 		log, copied, err = cp.run1(ctx, cp.writer, modeCatchUp)
 	}
 	if err == nil && log >= cp.restart {

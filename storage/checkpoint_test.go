@@ -89,6 +89,7 @@ func TestCatchUpStartsTheLogOver(t *testing.T) {
 	db := open(t)
 	db.checkpointer.close()
 	db.checkpointer.restart = 1 << 40 // no RESTART, which would start the log over too
+	db.checkpointer.catchUp = 1       // a catch-up after every pass that leaves a log
 	ctx := context.Background()
 	var passLog int64
 	db.checkpointer.afterPass = func(log, _ int64) { passLog = log }
@@ -134,6 +135,29 @@ func TestCatchUpStartsTheLogOver(t *testing.T) {
 			t.Errorf("log after the catch-up = %d frames (%v), the pass saw %d; want it started over", log, err, passLog)
 		}
 		return
+	}
+}
+
+// A short log is left to the next passes: the catch-up, which holds the
+// writer, runs only once the log reaches catchUp pages.
+func TestCatchUpWaitsForALongLog(t *testing.T) {
+	db := open(t)
+	db.checkpointer.close()
+	ctx := context.Background()
+	writeConversations(t, db, "a", 20)
+	db.checkpointer.checkpoint(ctx)
+	st := db.CheckpointStats()
+	if st.LogFrames == 0 || st.LogFrames >= catchUpFrames {
+		t.Fatalf("log of %d pages; the test needs a short one", st.LogFrames)
+	}
+	if st.CatchUp != 0 {
+		t.Errorf("%d catch-ups after a pass over a %d-page log, want none below %d", st.CatchUp, st.LogFrames, catchUpFrames)
+	}
+	db.checkpointer.catchUp = 1
+	writeConversations(t, db, "b", 20)
+	db.checkpointer.checkpoint(ctx)
+	if st := db.CheckpointStats(); st.CatchUp != 1 {
+		t.Errorf("%d catch-ups after a pass over a %d-page log with the bound at %d, want 1", st.CatchUp, st.LogFrames, db.checkpointer.catchUp)
 	}
 }
 

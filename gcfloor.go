@@ -98,6 +98,12 @@ func (h *heapFloor) stop() {
 	}
 }
 
+// raised reports whether the floor holds GOGC above Go's default now.
+func (h *heapFloor) raised() bool {
+	p, _ := h.state()
+	return p > 100
+}
+
 // state returns the GOGC set last and the number of adjustments so far.
 func (h *heapFloor) state() (percent, runs int) {
 	h.mu.Lock()

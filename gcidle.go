@@ -13,7 +13,9 @@ import (
 // interval and the heap holds at least idleExcess more than is alive (free
 // pages, or garbage the next collection would free), the heap is collected
 // and its free pages given back to the system. A quiet server does it once,
-// then again only if garbage builds up that much more.
+// then again only if garbage builds up that much more. (Free space inside
+// spans that still hold live objects does not count: it cannot be given
+// back, and counting it made a fragmented heap release every minute.)
 const (
 	idleEvery  = time.Minute
 	idleAlloc  = 16 << 20 // allocated per interval below which the server is quiet
@@ -32,7 +34,6 @@ func newIdleMeter() *idleMeter {
 		{Name: "/gc/heap/allocs:bytes"},
 		{Name: "/gc/heap/live:bytes"},
 		{Name: "/memory/classes/heap/objects:bytes"},
-		{Name: "/memory/classes/heap/unused:bytes"},
 		{Name: "/memory/classes/heap/free:bytes"},
 	}}
 }
@@ -42,13 +43,13 @@ func newIdleMeter() *idleMeter {
 // and holds idleExcess or more beyond its live heap.
 func (m *idleMeter) tick() bool {
 	rtmetrics.Read(m.samples)
-	var v [5]uint64
+	var v [4]uint64
 	for i, s := range m.samples {
 		if s.Value.Kind() == rtmetrics.KindUint64 {
 			v[i] = s.Value.Uint64()
 		}
 	}
-	allocs, live, held := v[0], v[1], v[2]+v[3]+v[4]
+	allocs, live, held := v[0], v[1], v[2]+v[3]
 	allocated := allocs - m.lastAllocs
 	first := !m.started
 	m.lastAllocs, m.started = allocs, true
@@ -56,8 +57,10 @@ func (m *idleMeter) tick() bool {
 }
 
 // releaseWhenIdle checks every interval until ctx ends, and gives the heap's
-// excess back to the system when the server is quiet.
-func releaseWhenIdle(ctx context.Context, every time.Duration) {
+// excess back to the system when the server is quiet and raised (reports
+// that the heap floor holds GOGC above Go's default: otherwise the heap is
+// paced as usual and there is no excess to speak of).
+func releaseWhenIdle(ctx context.Context, every time.Duration, raised func() bool) {
 	m := newIdleMeter()
 	m.tick()
 	t := time.NewTicker(every)
@@ -67,7 +70,7 @@ func releaseWhenIdle(ctx context.Context, every time.Duration) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if m.tick() {
+			if m.tick() && raised() {
 				debug.FreeOSMemory()
 			}
 		}

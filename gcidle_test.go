@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"runtime"
+	"runtime/debug"
 	rtmetrics "runtime/metrics"
 	"sync"
 	"testing"
@@ -19,17 +20,16 @@ func garbage(n int) {
 	sink = nil
 }
 
-// heldBeyondLive returns the heap held (objects, unused and free pages) minus
-// what the latest collection found alive.
+// heldBeyondLive returns the heap held (objects and free pages) minus what
+// the latest collection found alive.
 func heldBeyondLive() int64 {
 	s := []rtmetrics.Sample{
 		{Name: "/gc/heap/live:bytes"},
 		{Name: "/memory/classes/heap/objects:bytes"},
-		{Name: "/memory/classes/heap/unused:bytes"},
 		{Name: "/memory/classes/heap/free:bytes"},
 	}
 	rtmetrics.Read(s)
-	return int64(s[1].Value.Uint64()+s[2].Value.Uint64()+s[3].Value.Uint64()) - int64(s[0].Value.Uint64())
+	return int64(s[1].Value.Uint64()+s[2].Value.Uint64()) - int64(s[0].Value.Uint64())
 }
 
 // A busy interval releases nothing; a quiet one with much garbage held does.
@@ -67,7 +67,7 @@ func TestReleaseWhenIdle(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
-	wg.Go(func() { releaseWhenIdle(ctx, 20*time.Millisecond) })
+	wg.Go(func() { releaseWhenIdle(ctx, 20*time.Millisecond, func() bool { return true }) })
 	deadline := time.Now().Add(10 * time.Second)
 	for heldBeyondLive() >= idleExcess {
 		if time.Now().After(deadline) {
@@ -77,4 +77,30 @@ func TestReleaseWhenIdle(t *testing.T) {
 	}
 	cancel()
 	wg.Wait()
+}
+
+// A fragmented heap (a few live objects in many spans) holds much that no
+// release can give back: after one release, quiet ticks release no more.
+func TestIdleMeterIgnoresFragmentation(t *testing.T) {
+	runtime.GC()
+	_, stop := startHeapFloor(1 << 30)
+	defer stop()
+	var kept [][]byte
+	for i := range (32 << 20) / 64 {
+		b := make([]byte, 64)
+		if i%16 == 0 {
+			kept = append(kept, b)
+		}
+	}
+	m := newIdleMeter()
+	m.tick()
+	if m.tick() {
+		debug.FreeOSMemory() // the garbage between the kept objects, as releaseWhenIdle would
+	}
+	for i := range 3 {
+		if m.tick() {
+			t.Errorf("quiet tick %d after a release wants to release again (%d MiB held beyond live)", i+1, heldBeyondLive()>>20)
+		}
+	}
+	runtime.KeepAlive(kept)
 }

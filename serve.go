@@ -163,7 +163,7 @@ func serve(ctx context.Context, cfg config.Config, stdout io.Writer, logger *slo
 		floor, stopFloor := startHeapFloor(uint64(cfg.Server.GCHeapFloorMiB) << 20)
 		defer stopFloor()
 		if floor != nil {
-			background.Go(func() { releaseWhenIdle(bgCtx, idleEvery) })
+			background.Go(func() { releaseWhenIdle(bgCtx, idleEvery, floor.raised) })
 		}
 	}
 

@@ -60,19 +60,12 @@ func (m *idleMeter) tick() bool {
 // excess back to the system when the server is quiet and raised (reports
 // that the heap floor holds GOGC above Go's default: otherwise the heap is
 // paced as usual and there is no excess to speak of).
-func releaseWhenIdle(ctx context.Context, every time.Duration, raised func() bool) {
+func releaseWhenIdle(ctx context.Context, period time.Duration, raised func() bool) {
 	m := newIdleMeter()
 	m.tick()
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if m.tick() && raised() {
-				debug.FreeOSMemory()
-			}
+	every(ctx, period, func() {
+		if m.tick() && raised() {
+			debug.FreeOSMemory()
 		}
-	}
+	})
 }

@@ -64,13 +64,8 @@ func (h *heapFloor) adjust() {
 		return
 	}
 	h.runs++
-	rtmetrics.Read(h.samples)
 	var v [3]uint64
-	for i, s := range h.samples {
-		if s.Value.Kind() == rtmetrics.KindUint64 {
-			v[i] = s.Value.Uint64()
-		}
-	}
+	readRuntime(h.samples, v[:])
 	if p := gcPercentFor(h.floor, v[0], v[1]+v[2]); p != h.percent {
 		old := debug.SetGCPercent(p)
 		if !h.changed {
@@ -79,12 +74,24 @@ func (h *heapFloor) adjust() {
 		h.percent = p
 	}
 	// The sentinel becomes garbage at once: its cleanup runs after the
-	// next collection. (It holds a pointer so that it is not batched with
+	// next collection. (Its type has a pointer, so it is not batched with
 	// other tiny objects, whose cleanups may never run.)
-	runtime.AddCleanup(&sentinel{p: new(int)}, func(h *heapFloor) { h.adjust() }, h)
+	runtime.AddCleanup(new(sentinel), func(h *heapFloor) { h.adjust() }, h)
 }
 
-type sentinel struct{ p *int }
+type sentinel struct{ _ *int }
+
+// readRuntime reads samples into v (same order): 0 for a metric this
+// runtime does not have.
+func readRuntime(samples []rtmetrics.Sample, v []uint64) {
+	rtmetrics.Read(samples)
+	for i, s := range samples {
+		v[i] = 0
+		if s.Value.Kind() == rtmetrics.KindUint64 {
+			v[i] = s.Value.Uint64()
+		}
+	}
+}
 
 func (h *heapFloor) stop() {
 	h.mu.Lock()

@@ -42,13 +42,8 @@ func newIdleMeter() *idleMeter {
 // idleAlloc since the previous tick (the first tick only starts counting)
 // and holds idleExcess or more beyond its live heap.
 func (m *idleMeter) tick() bool {
-	rtmetrics.Read(m.samples)
 	var v [4]uint64
-	for i, s := range m.samples {
-		if s.Value.Kind() == rtmetrics.KindUint64 {
-			v[i] = s.Value.Uint64()
-		}
-	}
+	readRuntime(m.samples, v[:])
 	allocs, live, held := v[0], v[1], v[2]+v[3]
 	allocated := allocs - m.lastAllocs
 	first := !m.started

@@ -79,7 +79,7 @@ type checkpointer struct {
 	afterPass func(log, copied int64)
 	interval  time.Duration
 	restart   int64 // log pages from which a RESTART checkpoint runs
-	catchUp   int64 // log pages from which a catch-up runs
+	catchUp   int64 // log pages from which a catch-up runs (at least 1)
 	wake      chan struct{}
 	quit      chan struct{}
 	stop      sync.Once
@@ -151,7 +151,7 @@ func (cp *checkpointer) checkpoint(ctx context.Context) {
 	if cp.afterPass != nil {
 		cp.afterPass(log, copied)
 	}
-	if err == nil && log > 0 && log >= cp.catchUp && cp.writer != nil {
+	if err == nil && log >= cp.catchUp && cp.writer != nil {
 		log, copied, err = cp.run1(ctx, cp.writer, modeCatchUp)
 	}
 	if err == nil && log >= cp.restart {

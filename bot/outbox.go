@@ -14,8 +14,10 @@ import (
 // OutboxStore is what a Dispatcher needs from storage.
 type OutboxStore interface {
 	// DueOutbox returns up to limit pending items of target due at now, at most
-	// one per conversation (the oldest), so a conversation's items go in order.
-	DueOutbox(ctx context.Context, target string, now time.Time, limit int) ([]OutboxItem, error)
+	// one per conversation (the oldest), so a conversation's items go in order,
+	// and whether more may be due once they are done (later items of those
+	// conversations, or a batch cut at limit).
+	DueOutbox(ctx context.Context, target string, now time.Time, limit int) (items []OutboxItem, more bool, err error)
 	// NextOutboxAttempt returns when the next pending item of target is due.
 	NextOutboxAttempt(ctx context.Context, target string) (time.Time, bool, error)
 	CompleteOutbox(ctx context.Context, id int64) error
@@ -142,16 +144,17 @@ func (d *Dispatcher) Run(ctx context.Context) {
 			case <-t.C:
 			}
 		}
-		n, err := d.deliverDue(ctx)
+		more, err := d.deliverDue(ctx)
 		if ctx.Err() != nil {
 			return
 		}
 		if err != nil {
 			d.logger.Error("outbox: database error; pausing before the next attempt", "target", d.target, "err", err)
 		}
-		if n > 0 && err == nil {
-			continue // more may be due (later items of the same conversations)
+		if more && err == nil {
+			continue // later items of the same conversations, or a full batch
 		}
+		// Items queued meanwhile have kicked: the wait below ends at once.
 		wait := d.cfg.Poll
 		if next, ok, err := d.store.NextOutboxAttempt(ctx, d.target); err == nil && ok {
 			wait = min(wait, max(0, next.Sub(d.now())))
@@ -168,13 +171,13 @@ func (d *Dispatcher) Run(ctx context.Context) {
 	}
 }
 
-// deliverDue delivers one batch of due items and returns how many it tried.
-// It returns an error, so that Run pauses, if the outcome of a delivery
-// could not be recorded.
-func (d *Dispatcher) deliverDue(ctx context.Context) (int, error) {
-	items, err := d.store.DueOutbox(ctx, d.target, d.now(), d.cfg.Parallel*4)
+// deliverDue delivers one batch of due items and reports whether more may
+// be due after them. It returns an error, so that Run pauses, if the outcome
+// of a delivery could not be recorded.
+func (d *Dispatcher) deliverDue(ctx context.Context) (bool, error) {
+	items, more, err := d.store.DueOutbox(ctx, d.target, d.now(), d.cfg.Parallel*4)
 	if err != nil || len(items) == 0 {
-		return 0, err
+		return false, err
 	}
 	sem := make(chan struct{}, d.cfg.Parallel)
 	var (
@@ -194,7 +197,7 @@ func (d *Dispatcher) deliverDue(ctx context.Context) (int, error) {
 		})
 	}
 	wg.Wait()
-	return len(items), firstErr
+	return more, firstErr
 }
 
 // deliver delivers one item and records the outcome. It returns an error only

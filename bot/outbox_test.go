@@ -285,3 +285,50 @@ func TestDispatcherWakesOnCommit(t *testing.T) {
 }
 
 func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// countingStore counts the outbox reads of a dispatcher.
+type countingStore struct {
+	*storage.DB
+	mu       sync.Mutex
+	due, nxt int
+}
+
+func (s *countingStore) DueOutbox(ctx context.Context, target string, now time.Time, limit int) ([]bot.OutboxItem, bool, error) {
+	s.mu.Lock()
+	s.due++
+	s.mu.Unlock()
+	return s.DB.DueOutbox(ctx, target, now, limit)
+}
+
+func (s *countingStore) NextOutboxAttempt(ctx context.Context, target string) (time.Time, bool, error) {
+	s.mu.Lock()
+	s.nxt++
+	s.mu.Unlock()
+	return s.DB.NextOutboxAttempt(ctx, target)
+}
+
+func (s *countingStore) reads() (due, next int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.due, s.nxt
+}
+
+// A batch with nothing behind it is not followed by another read of the
+// outbox: the dispatcher waits for the next kick (an item queued) or retry.
+func TestDispatcherReadsOncePerBatch(t *testing.T) {
+	store := &countingStore{DB: openDB(t)}
+	queue(t, store.DB, 3, 1)
+	d := newScripted()
+	disp := bot.NewDispatcher(store, "test", d, bot.DispatcherConfig{Poll: time.Hour}, discard())
+	stop := run(disp)
+	defer stop()
+	waitFor(t, "3 deliveries", func() bool { return d.count() == 3 })
+	waitFor(t, "the wait for the next item", func() bool { _, next := store.reads(); return next == 1 })
+	if due, _ := store.reads(); due != 1 {
+		t.Errorf("DueOutbox read %d times for one batch with nothing behind it, want 1", due)
+	}
+	// Items behind others are read at once, without a kick.
+	queue(t, store.DB, 1, 3)
+	disp.Kick()
+	waitFor(t, "3 more deliveries", func() bool { return d.count() == 6 })
+}

@@ -68,6 +68,9 @@ const (
 type Mark struct {
 	Status string `json:"status"`
 	Detail string `json:"detail,omitempty"` // why it failed, for the agents
+	// Message is the desk's id of the agent's message (its ExternalID), so
+	// that the desk need not look the message up; empty in older items.
+	Message string `json:"message,omitempty"`
 }
 
 // CSATPayload is the payload of a KindCSAT item.

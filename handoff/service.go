@@ -141,7 +141,7 @@ func (s *Service) Reply(ctx context.Context, conversationID int64, agent Agent, 
 	if s.presence != nil && s.presence.Offline(*c.Conversation) {
 		msg := c.Messages[len(c.Messages)-1]
 		s.enqueue(ctx, bot.OutboxItem{Target: bot.TargetDesk, Kind: KindMark, ConversationID: msg.ConversationID,
-			MessageID: msg.ID, Payload: mustJSON(Mark{Status: MarkOffline})})
+			MessageID: msg.ID, Payload: mustJSON(Mark{Status: MarkOffline, Message: msg.ExternalID})})
 	}
 	return nil
 }
@@ -266,6 +266,7 @@ func (s *Service) mark(ctx context.Context, m bot.Message, mark Mark) {
 	if seen {
 		return
 	}
+	mark.Message = m.ExternalID
 	// Recorded and queued together: a crash in between would lose the mark.
 	if _, err := s.store.EnqueueOnce(ctx, "mark", fmt.Sprint(m.ID), bot.OutboxItem{Target: bot.TargetDesk, Kind: KindMark,
 		ConversationID: m.ConversationID, MessageID: m.ID, Payload: mustJSON(mark)}); err != nil {

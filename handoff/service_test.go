@@ -104,7 +104,7 @@ func (e *env) last(t *testing.T, id int64) bot.Message {
 // deskItems returns the kinds of the pending desk outbox items.
 func (e *env) deskItems(t *testing.T) []string {
 	t.Helper()
-	items, err := e.db.DueOutbox(context.Background(), bot.TargetDesk, e.now.Add(time.Hour), 100)
+	items, _, err := e.db.DueOutbox(context.Background(), bot.TargetDesk, e.now.Add(time.Hour), 100)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -299,7 +299,7 @@ func TestDeliveryMarks(t *testing.T) {
 	e.service.Delivered(ctx, reply) // reported again by a replayed history
 	e.service.Delivered(ctx, bot.Message{ID: 1, Role: bot.RoleBot})
 
-	items, _ := e.db.DueOutbox(ctx, bot.TargetDesk, e.now.Add(time.Hour), 10)
+	items, _, _ := e.db.DueOutbox(ctx, bot.TargetDesk, e.now.Add(time.Hour), 10)
 	var marks []string
 	for len(items) > 0 {
 		for _, it := range items {
@@ -313,7 +313,7 @@ func TestDeliveryMarks(t *testing.T) {
 			}
 			e.db.CompleteOutbox(ctx, it.ID)
 		}
-		items, _ = e.db.DueOutbox(ctx, bot.TargetDesk, e.now.Add(time.Hour), 10)
+		items, _, _ = e.db.DueOutbox(ctx, bot.TargetDesk, e.now.Add(time.Hour), 10)
 	}
 	if got := strings.Join(marks, ","); got != "offline,delivered" {
 		t.Errorf("marks = %s, want offline,delivered (once each)", got)
@@ -322,7 +322,7 @@ func TestDeliveryMarks(t *testing.T) {
 	// Durable channels report through the dispatcher hooks.
 	_, failed := e.service.OutboxHooks()
 	failed(ctx, bot.OutboxItem{Kind: bot.KindDeliver, MessageID: reply.ID}, errors.New("boom"))
-	if items, _ := e.db.DueOutbox(ctx, bot.TargetDesk, e.now.Add(time.Hour), 10); len(items) != 0 {
+	if items, _, _ := e.db.DueOutbox(ctx, bot.TargetDesk, e.now.Add(time.Hour), 10); len(items) != 0 {
 		t.Errorf("a failure after a delivery was marked: %d items (one mark per message)", len(items))
 	}
 }

@@ -58,11 +58,9 @@ func (db *DB) recordEvent(ctx context.Context, tx *sql.Tx, source, id string) (b
 // and records it, in one transaction: a crash cannot record the event and
 // lose the items. It reports whether this was the first time.
 func (db *DB) EnqueueOnce(ctx context.Context, source, id string, items ...bot.OutboxItem) (bool, error) {
-	// Most repeats (platform retries, histories replayed on reconnect) are
-	// answered by a read, without taking the write lock.
-	if seen, err := db.EventSeen(ctx, source, id); err != nil || seen {
-		return false, err
-	}
+	// No read first: callers filter repeats out before (EventSeen, or a
+	// cache), so nearly every call is a first, and a read would cost as much
+	// as the write transaction's own check.
 	first := false
 	err := db.update(ctx, func(tx *sql.Tx) error {
 		var err error

@@ -81,37 +81,46 @@ func (db *DB) notifyOutbox(items []bot.OutboxItem) {
 
 // DueOutbox returns up to limit pending items for target that are due at now.
 // Within one conversation items are delivered in order: an item is returned
-// only when no earlier item of its conversation and target is pending.
-func (db *DB) DueOutbox(ctx context.Context, target string, now time.Time, limit int) ([]bot.OutboxItem, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT `+outboxColumns+` FROM outbox o
+// only when no earlier item of its conversation and target is pending. more
+// reports whether other items may be due once these are done: later items of
+// their conversations are pending, or limit cut the batch short.
+func (db *DB) DueOutbox(ctx context.Context, target string, now time.Time, limit int) (items []bot.OutboxItem, more bool, err error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT `+outboxColumns+`,
+		  EXISTS (SELECT 1 FROM outbox q WHERE q.status = 'pending' AND q.target = o.target
+		          AND q.conversation_id = o.conversation_id AND q.id > o.id)
+		FROM outbox o
 		WHERE o.status = 'pending' AND o.target = ? AND o.next_attempt_at <= ?
 		  AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.status = 'pending' AND p.target = o.target
 		                  AND p.conversation_id = o.conversation_id AND p.id < o.id)
 		ORDER BY o.id LIMIT ?`, target, now.UTC().Format(timeFormat), limit)
 	if err != nil {
-		return nil, fmt.Errorf("query outbox: %w", err)
+		return nil, false, fmt.Errorf("query outbox: %w", err)
 	}
 	defer rows.Close()
-	var items []bot.OutboxItem
 	for rows.Next() {
 		var (
 			it            bot.OutboxItem
 			conv, msg     sql.NullInt64
 			next, created string
+			behind        bool
 		)
-		if err := rows.Scan(&it.ID, &it.Target, &it.Kind, &conv, &msg, &it.Payload, &it.Attempts, &next, &it.LastError, &created); err != nil {
-			return nil, fmt.Errorf("read outbox item: %w", err)
+		if err := rows.Scan(&it.ID, &it.Target, &it.Kind, &conv, &msg, &it.Payload, &it.Attempts, &next, &it.LastError, &created, &behind); err != nil {
+			return nil, false, fmt.Errorf("read outbox item: %w", err)
 		}
 		it.ConversationID, it.MessageID = conv.Int64, msg.Int64
 		if it.NextAttempt, err = parseTime(next); err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		if it.CreatedAt, err = parseTime(created); err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		items = append(items, it)
+		more = more || behind
 	}
-	return items, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, false, fmt.Errorf("read outbox: %w", err)
+	}
+	return items, more || len(items) == limit, nil
 }
 
 // NextOutboxAttempt returns when the earliest pending item for target is due,

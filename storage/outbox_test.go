@@ -23,16 +23,19 @@ func TestOutboxOrderPerConversation(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	due, err := db.DueOutbox(ctx, "desk", t0, 10)
+	due, more, err := db.DueOutbox(ctx, "desk", t0, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Only the first item of each conversation is due: the second waits for it.
-	if len(due) != 2 || due[0].ConversationID != a.ID || due[1].ConversationID != b.ID {
-		t.Fatalf("due = %+v; want the first desk item of a and of b", due)
+	if len(due) != 2 || due[0].ConversationID != a.ID || due[1].ConversationID != b.ID || !more {
+		t.Fatalf("due = %+v, more %v; want the first desk item of a and of b, more behind them", due, more)
 	}
-	if d, _ := db.DueOutbox(ctx, "discord", t0, 10); len(d) != 2 {
-		t.Errorf("discord items due = %d, want 2 (targets are independent streams)", len(d))
+	if d, more, _ := db.DueOutbox(ctx, "discord", t0, 10); len(d) != 2 || more {
+		t.Errorf("discord items due = %d, more %v; want 2 (targets are independent streams), none behind", len(d), more)
+	}
+	if d, more, _ := db.DueOutbox(ctx, "discord", t0, 1); len(d) != 1 || !more {
+		t.Errorf("discord items due with limit 1 = %d, more %v; want 1, more (the batch was cut)", len(d), more)
 	}
 
 	// A failed attempt keeps the order: a's second item still waits.
@@ -42,15 +45,15 @@ func TestOutboxOrderPerConversation(t *testing.T) {
 	if err := db.CompleteOutbox(ctx, due[1].ID); err != nil {
 		t.Fatal(err)
 	}
-	due, _ = db.DueOutbox(ctx, "desk", t0, 10)
-	if len(due) != 1 || due[0].ConversationID != b.ID {
-		t.Fatalf("after retry of a and completion of b: due = %+v; want b's second item only", due)
+	due, more, _ = db.DueOutbox(ctx, "desk", t0, 10)
+	if len(due) != 1 || due[0].ConversationID != b.ID || more {
+		t.Fatalf("after retry of a and completion of b: due = %+v, more %v; want b's second item only, nothing behind", due, more)
 	}
 	next, ok, err := db.NextOutboxAttempt(ctx, "desk")
 	if err != nil || !ok || !next.Equal(t0) {
 		t.Errorf("NextOutboxAttempt = %v, %v, %v; want %v", next, ok, err, t0)
 	}
-	later, _ := db.DueOutbox(ctx, "desk", t0.Add(time.Minute), 10)
+	later, _, _ := db.DueOutbox(ctx, "desk", t0.Add(time.Minute), 10)
 	if len(later) != 2 || later[0].Attempts != 1 || later[0].LastError != "429" {
 		t.Fatalf("a minute later: due = %+v; want a's retried item (1 attempt, error 429) and b's item", later)
 	}
@@ -81,7 +84,7 @@ func TestEnqueueOnce(t *testing.T) {
 			t.Fatalf("EnqueueOnce #%d = %v, %v; want %v", i+1, first, err, want)
 		}
 	}
-	if due, err := db.DueOutbox(ctx, "desk", t0.Add(time.Minute), 10); err != nil || len(due) != 1 {
+	if due, _, err := db.DueOutbox(ctx, "desk", t0.Add(time.Minute), 10); err != nil || len(due) != 1 {
 		t.Errorf("desk items = %d, %v; want exactly 1", len(due), err)
 	}
 	// A failed insert records nothing: the next attempt is the first.

@@ -103,7 +103,7 @@ func TestExportAndEraseCustomer(t *testing.T) {
 	}
 
 	// The Slack threads are queued for deletion, outside any conversation.
-	items, err := db.DueOutbox(ctx, bot.TargetDesk, time.Now().Add(time.Hour), 10)
+	items, _, err := db.DueOutbox(ctx, bot.TargetDesk, time.Now().Add(time.Hour), 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,7 +161,7 @@ func TestEraseDiscordCustomer(t *testing.T) {
 	if th, err := db.DiscordThread(ctx, "u2", "support"); err != nil || th != "t2" {
 		t.Errorf("u2's thread = %q, %v; want kept", th, err)
 	}
-	items, _ := db.DueOutbox(ctx, string(bot.ChannelDiscord), time.Now().Add(time.Hour), 10)
+	items, _, _ := db.DueOutbox(ctx, string(bot.ChannelDiscord), time.Now().Add(time.Hour), 10)
 	if len(items) != 1 || items[0].Kind != bot.KindErase {
 		t.Fatalf("Discord items = %+v, want one erase", items)
 	}
@@ -245,7 +245,7 @@ func TestExpireDiscordCopies(t *testing.T) {
 	if err != nil || e.Conversations != 2 {
 		t.Fatalf("expiry = %+v, %v; want 2 conversations", e, err)
 	}
-	items, _ := db.DueOutbox(ctx, string(bot.ChannelDiscord), time.Now().Add(time.Hour), 10)
+	items, _, _ := db.DueOutbox(ctx, string(bot.ChannelDiscord), time.Now().Add(time.Hour), 10)
 	if len(items) != 1 {
 		t.Fatalf("Discord items = %+v, want one erase (u1's; u2 still has a conversation)", items)
 	}

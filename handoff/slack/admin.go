@@ -294,5 +294,20 @@ func splitPost(text string, size, max int) []string {
 	return parts
 }
 
+// idleConns is how many idle connections to Slack the Web API client keeps:
+// as many as can call Slack at once (the inbound lanes and the outbox's
+// parallel deliveries). Go's default is two per host, so a busy moment
+// closed the others and the next calls opened new ones, each a TCP and TLS
+// handshake with Slack before the call itself.
+const idleConns = inboundParallel + 8
+
 // newHTTPClient is the client of the Web API and response_urls.
-func newHTTPClient(timeout time.Duration) *http.Client { return &http.Client{Timeout: timeout} }
+func newHTTPClient(timeout time.Duration) *http.Client {
+	t, ok := http.DefaultTransport.(*http.Transport)
+	if !ok {
+		return &http.Client{Timeout: timeout}
+	}
+	t = t.Clone()
+	t.MaxIdleConnsPerHost = idleConns
+	return &http.Client{Timeout: timeout, Transport: t}
+}

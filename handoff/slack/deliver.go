@@ -179,11 +179,14 @@ func (a *Adapter) deliverMark(ctx context.Context, it bot.OutboxItem) error {
 	if err := json.Unmarshal(it.Payload, &mark); err != nil {
 		return bot.Permanent(fmt.Errorf("decode mark: %w", err))
 	}
-	m, err := a.store.MessageByID(ctx, it.MessageID)
-	if err != nil {
-		return fmt.Errorf("load message %d: %w", it.MessageID, err)
+	if mark.Message == "" { // queued by an older version
+		m, err := a.store.MessageByID(ctx, it.MessageID)
+		if err != nil {
+			return fmt.Errorf("load message %d: %w", it.MessageID, err)
+		}
+		mark.Message = m.ExternalID
 	}
-	channel, ts, ok := parseExternalID(m.ExternalID)
+	channel, ts, ok := parseExternalID(mark.Message)
 	if !ok {
 		return nil // not written in Slack
 	}

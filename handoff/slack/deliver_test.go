@@ -1,11 +1,13 @@
 package slack_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
@@ -313,5 +315,37 @@ func TestOnCallGroupValidated(t *testing.T) {
 	_, err := rslack.New(rslack.Config{BotToken: "xoxb-1", AppToken: "xapp-1", Channel: "C1", OnCallGroup: "<!channel>"}, nil, nil)
 	if err == nil || !strings.Contains(err.Error(), "slack.oncall_group") {
 		t.Errorf("New with a bad on-call group: %v, want an error naming slack.oncall_group", err)
+	}
+}
+
+// Deliveries at once reuse their connections to Slack: Go's default client
+// keeps two idle connections per host, and closed the others after every
+// busy moment (in production, a TLS handshake per call).
+func TestWebAPIKeepsItsConnections(t *testing.T) {
+	f := newFixture(t, setup{})
+	d := bot.NewDispatcher(f.db, bot.TargetDesk, f.adapter, bot.DispatcherConfig{Parallel: 8}, f.logger)
+	ctx, cancel := context.WithCancel(f.ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); d.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	// wave hands 24 customers over and returns the connections Slack
+	// accepted once they are all in the channel.
+	wave := func(n int) (calls, conns int) {
+		for i := range 24 {
+			f.handOff(fmt.Sprintf("cust-%d-%d", n, i))
+			d.Kick()
+		}
+		f.waitFor("every hand-over in Slack", func() bool {
+			items, _, err := f.db.DueOutbox(f.ctx, bot.TargetDesk, time.Now().Add(time.Hour), 1)
+			return err == nil && len(items) == 0
+		})
+		st := f.fake.State()
+		return st.Calls["chat.postMessage"] + st.Calls["chat.update"], st.TCPConnections
+	}
+	_, first := wave(1) // opens what 8 deliveries at once need
+	calls, second := wave(2)
+	// A few more at most: a call may dial while another frees a connection.
+	if opened := second - first; calls < 96 || opened > 2 {
+		t.Errorf("the second wave of hand-overs opened %d connections (%d Web API calls in all), want ≤ 2: the first wave's are kept", opened, calls)
 	}
 }

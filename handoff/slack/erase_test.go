@@ -36,7 +36,7 @@ func TestEraseDeletesRelaisPostsInThread(t *testing.T) {
 		t.Fatalf("Erase = %+v, %v; want one thread to delete", e, err)
 	}
 
-	items, err := f.db.DueOutbox(f.ctx, bot.TargetDesk, time.Now().Add(time.Hour), 10)
+	items, _, err := f.db.DueOutbox(f.ctx, bot.TargetDesk, time.Now().Add(time.Hour), 10)
 	if err != nil || len(items) != 1 || items[0].Kind != bot.KindErase {
 		t.Fatalf("desk items = %+v, %v; want the erasure", items, err)
 	}

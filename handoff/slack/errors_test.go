@@ -17,7 +17,7 @@ import (
 // pendingItem returns the conversation's next desk item.
 func (f *fixture) pendingItem() bot.OutboxItem {
 	f.t.Helper()
-	items, err := f.db.DueOutbox(f.ctx, bot.TargetDesk, time.Now().Add(time.Hour), 10)
+	items, _, err := f.db.DueOutbox(f.ctx, bot.TargetDesk, time.Now().Add(time.Hour), 10)
 	if err != nil || len(items) != 1 {
 		f.t.Fatalf("DueOutbox: %d items, %v; want 1", len(items), err)
 	}

@@ -177,7 +177,7 @@ func (f *fixture) handOff(customer string) bot.Conversation {
 func (f *fixture) deliverAll() {
 	f.t.Helper()
 	for range 100 {
-		items, err := f.db.DueOutbox(f.ctx, bot.TargetDesk, time.Now().Add(time.Hour), 100)
+		items, _, err := f.db.DueOutbox(f.ctx, bot.TargetDesk, time.Now().Add(time.Hour), 100)
 		if err != nil {
 			f.t.Fatal(err)
 		}

@@ -34,81 +34,89 @@ func (a *Adapter) inbound(ctx context.Context, lane string, fn func(context.Cont
 // handleEvent handles one Events API event, from either transport. An error
 // means it was not handled and Slack should send it again. An event handled
 // before (a Slack retry: same event_id) is skipped; the id of an event acted
-// on is recorded (an agent's reply records it in its own transaction, and
-// MarkEvent then finds it with a read). Handling is idempotent besides (an
-// agent's reply is stored once, keyed by its Slack ts).
+// on is recorded (an agent's reply records it in its own transaction).
+// Handling is idempotent besides (an agent's reply is stored once, keyed by
+// its Slack ts).
 func (a *Adapter) handleEvent(ctx context.Context, eventID string, inner slackevents.EventsAPIInnerEvent) error {
 	ev, ok := inner.Data.(*slackevents.MessageEvent)
 	if !ok {
 		return nil // other event types: nothing to do
 	}
-	acted, err := a.handleMessage(ctx, ev, eventID)
-	if err != nil || !acted || eventID == "" {
+	h, err := a.handleMessage(ctx, ev, eventID)
+	if err != nil || h != acted || eventID == "" {
 		return err
 	}
-	// Recorded already if it carried a reply: then this is only a read.
 	if _, err := a.store.MarkEvent(ctx, deskName, eventID); err != nil {
 		return fmt.Errorf("record event %s: %w", eventID, err)
 	}
 	return nil
 }
 
+// handled is what handleMessage did with a message.
+type handled int
+
+const (
+	ignored  handled = iota // nothing: not for Relais, or handled before
+	acted                   // acted on (a note, a command); its event is still to record
+	recorded                // relayed, its event recorded in the same transaction
+)
+
 // handleMessage relays an agent's reply in a conversation thread to the
-// customer, and reports whether the message was one (or an internal note).
+// customer, or acts on an internal note or a command, and says which.
 // eventID ("": none) is the event that carried it: skipped if handled
 // before, recorded with the reply.
-func (a *Adapter) handleMessage(ctx context.Context, ev *slackevents.MessageEvent, eventID string) (bool, error) {
+func (a *Adapter) handleMessage(ctx context.Context, ev *slackevents.MessageEvent, eventID string) (handled, error) {
 	self := a.self()
 	switch {
 	case ev.Channel != a.cfg.Channel, ev.ThreadTimeStamp == "", ev.ThreadTimeStamp == ev.TimeStamp:
-		return false, nil // not a reply in one of our threads
+		return ignored, nil // not a reply in one of our threads
 	case ev.SubType != "" && ev.SubType != "thread_broadcast":
-		return false, nil // edits, deletions, joins, files, bot_message…
+		return ignored, nil // edits, deletions, joins, files, bot_message…
 	case ev.User == "" || ev.User == self || ev.BotID != "":
-		return false, nil // the bot's own posts and other bots
+		return ignored, nil // the bot's own posts and other bots
 	}
 	if eventID != "" {
 		seen, err := a.store.EventSeen(ctx, deskName, eventID)
 		if err != nil {
-			return false, fmt.Errorf("look up event %s: %w", eventID, err)
+			return ignored, fmt.Errorf("look up event %s: %w", eventID, err)
 		}
 		if seen {
 			a.logger.Debug("slack: event handled before (Slack retry)", "event", eventID)
-			return false, nil
+			return ignored, nil
 		}
 	}
 	th, err := a.store.ThreadConversation(ctx, deskName, ev.Channel, ev.ThreadTimeStamp)
 	if bot.ErrorKind(err) == bot.ENotFound {
-		return false, nil // a thread Relais did not open
+		return ignored, nil // a thread Relais did not open
 	}
 	if err != nil {
-		return false, fmt.Errorf("look up thread: %w", err)
+		return ignored, fmt.Errorf("look up thread: %w", err)
 	}
 	log := a.logger.With("conversation", th.ConversationID, "agent", ev.User, "ts", ev.TimeStamp)
 	if suggested, ok := draftCommand(ev.Text); ok {
 		if err := a.proposeFromThread(ctx, ev, th, suggested); err != nil {
-			return false, err
+			return ignored, err
 		}
-		return true, nil // a command to Relais, not a reply to the customer
+		return acted, nil // a command to Relais, not a reply to the customer
 	}
 	if a.isNote(ev.Text) {
 		if err := a.react(ctx, ev.Channel, ev.TimeStamp, reactNote); err != nil {
 			log.Warn("slack: cannot confirm an internal note", "err", err)
 		}
 		log.Info("slack: internal note kept in Slack", "bytes", len(ev.Text))
-		return true, nil
+		return acted, nil
 	}
 	text := a.plainText(ctx, ev.Text)
 	if text == "" {
-		return false, nil
+		return ignored, nil
 	}
 	desk, err := a.getDesk()
 	if err != nil {
-		return false, err
+		return ignored, err
 	}
 	agent, err := a.agent(ctx, ev.User, "")
 	if err != nil {
-		return false, err
+		return ignored, err
 	}
 	m := handoff.DeskMessage{Text: text, ExternalID: externalID(ev.Channel, ev.TimeStamp)}
 	if eventID != "" {
@@ -117,13 +125,16 @@ func (a *Adapter) handleMessage(ctx context.Context, ev *slackevents.MessageEven
 	err = desk.Reply(ctx, th.ConversationID, agent, m)
 	if bot.ErrorKind(err) == bot.ENotFound {
 		log.Warn("slack: reply in the thread of a conversation that no longer exists")
-		return false, nil
+		return ignored, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("relay agent reply: %w", err)
+		return ignored, fmt.Errorf("relay agent reply: %w", err)
 	}
 	log.Info("slack: agent reply relayed", "bytes", len(text))
-	return true, nil
+	if m.Event == nil {
+		return acted, nil
+	}
+	return recorded, nil
 }
 
 // isNote reports whether an agent's message is an internal note.

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -81,6 +82,7 @@ func relayScenario(ctx context.Context, o options, dir string) error {
 	}
 
 	alloc0, gcs0, _ := serverGoCounters(srv.url)
+	cpu0, errCPU := srv.cpuTime()
 	start := time.Now()
 	for k := range o.relayReplies {
 		c := cs[k%len(cs)]
@@ -96,6 +98,8 @@ func relayScenario(ctx context.Context, o options, dir string) error {
 	}
 	time.Sleep(2 * time.Second)
 	alloc1, gcs1, errGo := serverGoCounters(srv.url)
+	cpu1, err := srv.cpuTime()
+	errCPU = errors.Join(errCPU, err)
 	n, p50, p99 := lat.percentiles()
 	mu.Lock()
 	lost := len(sentAt)
@@ -118,6 +122,10 @@ func relayScenario(ctx context.Context, o options, dir string) error {
 	if errGo == nil {
 		fmt.Printf("| server: allocated per reply, garbage collections during the replies | %.1f KB, %.0f |\n",
 			(alloc1-alloc0)/float64(o.relayReplies)/1000, gcs1-gcs0)
+	}
+	if errCPU == nil {
+		fmt.Printf("| server CPU per reply (everything a reply causes: storing, relaying, the ✓ reaction) | %d µs |\n",
+			(cpu1-cpu0).Microseconds()/int64(o.relayReplies))
 	}
 	if rss, peak, err := srv.rss(); err == nil {
 		fmt.Printf("| server RSS after the replies (peak) | %s (%s) |\n", mib(rss), mib(peak))

@@ -21,6 +21,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -151,7 +152,15 @@ func New(opts Options) *Server {
 	mux.HandleFunc("POST /respond/{ref}", s.serveResponseURL)
 	mux.HandleFunc("POST /upload/{file}", s.serveUpload)
 	mux.HandleFunc("GET /download/{file}/{name}", s.serveDownload)
-	s.srv = httptest.NewServer(mux)
+	s.srv = httptest.NewUnstartedServer(mux)
+	s.srv.Config.ConnState = func(_ net.Conn, cs http.ConnState) {
+		if cs == http.StateNew {
+			s.mu.Lock()
+			s.state.TCPConnections++
+			s.mu.Unlock()
+		}
+	}
+	s.srv.Start()
 	s.wg.Go(s.deliverLoop)
 	return s
 }

@@ -15,6 +15,9 @@ type State struct {
 	Calls       map[string]int // Web API calls per method, failed ones included
 	Connections int            // Socket Mode connections accepted so far
 	Connected   int            // Socket Mode connections open now
+	// TCPConnections counts the connections accepted so far, Web API and
+	// Socket Mode alike (a client that keeps its connections opens few).
+	TCPConnections int
 }
 
 // Message is a message in a channel. Blocks and Text are the latest version.

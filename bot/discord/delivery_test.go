@@ -219,3 +219,41 @@ func TestRefusedTokenKeepsMessagesWaiting(t *testing.T) {
 		t.Errorf("Healthy after a delivery = %v", err)
 	}
 }
+
+// Many customers at once reuse the REST connections: Go's default client
+// keeps two idle connections per host and closed the others after every
+// busy moment (in production, a TLS handshake per call).
+func TestRESTKeepsItsConnections(t *testing.T) {
+	t.Parallel()
+	var users []discordfake.User
+	for i := range 48 {
+		users = append(users, discordfake.User{ID: fmt.Sprint(9000 + i), Username: fmt.Sprint("customer", i)})
+	}
+	e := newEnv(t, envOptions{cfg: Config{DMs: true}, fake: discordfake.Options{Users: users}})
+	// wave has 24 customers ask a question at once and returns the
+	// connections Discord accepted once every one is answered.
+	wave := func(us []discordfake.User) int {
+		dms := make([]string, len(us))
+		for i, u := range us {
+			dms[i] = e.fake.DMChannel(u.ID)
+		}
+		for i, u := range us {
+			e.fake.UserSays(u.ID, dms[i], "q 1")
+		}
+		st := e.wait("every customer answered", func(st discordfake.State) bool {
+			for _, dm := range dms {
+				if len(st.PostsIn(dm)) < 3 {
+					return false
+				}
+			}
+			return true
+		})
+		return st.TCPConnections
+	}
+	first := wave(users[:24])
+	second := wave(users[24:])
+	// A few more at most: a call may dial while another frees a connection.
+	if opened := second - first; opened > 2 {
+		t.Errorf("the second wave of 24 customers opened %d connections, want ≤ 2: the first wave's are kept", opened)
+	}
+}

@@ -213,6 +213,14 @@ func New(cfg Config, engine Engine, store Store, logger *slog.Logger) (*Adapter,
 		return nil, fmt.Errorf("discord: %w", err)
 	}
 	var transport http.RoundTripper = http.DefaultTransport
+	if t, ok := transport.(*http.Transport); ok {
+		// Go keeps two idle connections per host: busier moments (the
+		// outbox's parallel deliveries, the answers of several customers)
+		// closed the others, and the next calls made new TLS handshakes.
+		t = t.Clone()
+		t.MaxIdleConnsPerHost = idleConns
+		transport = t
+	}
 	if cfg.APIBase != DefaultAPIBase {
 		transport = rewrite{base: base, next: transport}
 	}

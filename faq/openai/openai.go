@@ -57,6 +57,8 @@ const (
 	batchTimeout = time.Minute
 	// flushEvery is how often token counts are written to the store.
 	flushEvery = 10 * time.Second
+	// idleConns is how many idle connections to the API are kept.
+	idleConns = 16
 )
 
 // Config configures the Client.
@@ -126,6 +128,13 @@ func New(ctx context.Context, cfg Config, usage UsageStore, logger *slog.Logger)
 	oc.BaseURL = strings.TrimSuffix(cfg.BaseURL, "/")
 	if cfg.HTTPClient != nil {
 		oc.HTTPClient = cfg.HTTPClient
+	} else if t, ok := http.DefaultTransport.(*http.Transport); ok {
+		// Go keeps two idle connections per host: with customers' questions
+		// embedded at once, the others were closed after each busy moment
+		// and the next calls made new TLS handshakes.
+		t = t.Clone()
+		t.MaxIdleConnsPerHost = idleConns
+		oc.HTTPClient = &http.Client{Transport: t}
 	}
 	c := &Client{cfg: cfg, api: goopenai.NewClientWithConfig(oc), logger: logger, now: time.Now,
 		breaker: newBreaker(breakerFailures, breakerOpen)}

@@ -283,3 +283,30 @@ func TestNewChecksConfig(t *testing.T) {
 		}
 	}
 }
+
+// Calls at once reuse their connections: Go's default client keeps two idle
+// connections per host and closed the others after every busy moment (in
+// production, a TLS handshake per call).
+func TestClientKeepsItsConnections(t *testing.T) {
+	fake := openaifake.New(nil)
+	defer fake.Close()
+	fake.SetDelay(20 * time.Millisecond) // the calls of a wave overlap
+	c := newTestClient(t, fake, nil, nil)
+	wave := func() int {
+		var wg sync.WaitGroup
+		for range 12 {
+			wg.Go(func() {
+				if _, err := c.Embed(context.Background(), []string{"where is my parcel"}); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		return fake.Connections()
+	}
+	first := wave()
+	// A few more at most: a call may dial while another frees a connection.
+	if opened := wave() - first; opened > 2 {
+		t.Errorf("the second wave of 12 calls at once opened %d connections, want ≤ 2: the first wave's are kept", opened)
+	}
+}

@@ -23,6 +23,7 @@ package discordfake
 
 import (
 	"context"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -158,7 +159,15 @@ func New(opts Options) *Server {
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.mux = http.NewServeMux()
 	s.routes()
-	s.srv = httptest.NewServer(s)
+	s.srv = httptest.NewUnstartedServer(s)
+	s.srv.Config.ConnState = func(_ net.Conn, cs http.ConnState) {
+		if cs == http.StateNew {
+			s.mu.Lock()
+			s.state.TCPConnections++
+			s.mu.Unlock()
+		}
+	}
+	s.srv.Start()
 	return s
 }
 

@@ -23,6 +23,9 @@ type State struct {
 	Identifies  int // IDENTIFY (op 2) received
 	Resumes     int // successful RESUME (op 6)
 	Heartbeats  int // heartbeats (op 1) received
+	// TCPConnections counts the connections accepted so far, REST and
+	// gateway alike (a client that keeps its connections opens few).
+	TCPConnections int
 }
 
 // Message is a message in a channel, as last edited.

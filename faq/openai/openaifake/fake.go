@@ -15,6 +15,7 @@ import (
 	"hash/fnv"
 	"io"
 	"math"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -72,6 +73,7 @@ type Server struct {
 	chat   func(ChatRequest) string
 	faults []fault
 	delay  time.Duration
+	conns  int
 }
 
 type fault struct {
@@ -87,8 +89,23 @@ func New(chat func(ChatRequest) string) *Server {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/embeddings", s.embeddings)
 	mux.HandleFunc("POST /v1/chat/completions", s.completions)
-	s.Server = httptest.NewServer(mux)
+	s.Server = httptest.NewUnstartedServer(mux)
+	s.Config.ConnState = func(_ net.Conn, cs http.ConnState) {
+		if cs == http.StateNew {
+			s.mu.Lock()
+			s.conns++
+			s.mu.Unlock()
+		}
+	}
+	s.Start()
 	return s
+}
+
+// Connections returns how many connections the fake accepted so far.
+func (s *Server) Connections() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.conns
 }
 
 // BaseURL returns the base URL to give the client ("http://127.0.0.1:N/v1").

@@ -16,11 +16,17 @@ const (
 	erasureWatch   = 2 * time.Second
 )
 
-// runPrivacy applies the retention period (if any) at start and then every
-// hour, and keeps the Engine's memory in step with erasures made by other
-// processes, until ctx ends.
+// runPrivacy applies the retention period (if any) and prunes old
+// bookkeeping (processed events, finished outbox items) at start and then
+// every hour, and keeps the Engine's memory in step with erasures made by
+// other processes, until ctx ends.
 func runPrivacy(ctx context.Context, db *storage.DB, privacy *bot.Privacy, engine *bot.Engine, retentionDays int, logger *slog.Logger) {
 	expire := func() {
+		if p, err := db.Prune(ctx); err != nil && ctx.Err() == nil {
+			logger.Error("cannot prune old processed events and outbox items", "err", err)
+		} else if p.Events+p.Outbox > 0 {
+			logger.Info("pruned old bookkeeping", "events", p.Events, "outbox_items", p.Outbox)
+		}
 		if retentionDays <= 0 {
 			return
 		}

@@ -149,9 +149,13 @@ func (d *Dispatcher) Run(ctx context.Context) {
 			return
 		}
 		if err != nil {
-			d.logger.Error("outbox: database error; pausing before the next attempt", "target", d.target, "err", err)
+			// An outcome could not be recorded: the item is still due, and
+			// trying again at once would deliver it again and again.
+			d.logger.Error("outbox: database error; pausing before the next attempt", "target", d.target,
+				"retry_in", d.pause().Round(time.Millisecond), "err", err)
+			continue
 		}
-		if more && err == nil {
+		if more {
 			continue // later items of the same conversations, or a full batch
 		}
 		// Items queued meanwhile have kicked: the wait below ends at once.
@@ -210,12 +214,12 @@ func (d *Dispatcher) deliver(ctx context.Context, it OutboxItem) error {
 		return d.logger.With("target", d.target, "kind", it.Kind, "item", it.ID, "conversation", it.ConversationID, "attempt", it.Attempts+1)
 	}
 	if err == nil {
-		d.resume()
 		// Record it even if shutdown began meanwhile: it was delivered.
 		if err := d.store.CompleteOutbox(context.WithoutCancel(ctx), it.ID); err != nil {
 			itemLog().Error("outbox: delivered but cannot mark it done; it may be delivered again", "err", err)
 			return err
 		}
+		d.resume() // the target and the database both work
 		if d.cfg.Delivered != nil {
 			d.cfg.Delivered(ctx, it)
 		}

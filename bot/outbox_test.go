@@ -332,3 +332,26 @@ func TestDispatcherReadsOncePerBatch(t *testing.T) {
 	disp.Kick()
 	waitFor(t, "3 more deliveries", func() bool { return d.count() == 6 })
 }
+
+// failingCompletions is a store that cannot record deliveries.
+type failingCompletions struct{ *storage.DB }
+
+func (failingCompletions) CompleteOutbox(context.Context, int64) error {
+	return errors.New("disk I/O error")
+}
+
+// When a delivery cannot be recorded, the item is still due: the
+// dispatcher pauses, with backoff, instead of delivering it again at once.
+func TestDispatcherPausesOnDatabaseErrors(t *testing.T) {
+	db := openDB(t)
+	queue(t, db, 1, 1)
+	d := newScripted()
+	stop := run(bot.NewDispatcher(failingCompletions{db}, "test", d,
+		bot.DispatcherConfig{MinBackoff: 50 * time.Millisecond, Poll: time.Hour}, discard()))
+	time.Sleep(400 * time.Millisecond)
+	stop()
+	// At 0, ~50, ~150 and ~350 ms (±20 % jitter).
+	if n := d.count(); n < 2 || n > 5 {
+		t.Errorf("delivered %d times in 400 ms while deliveries could not be recorded, want 2–5 (backoff from 50 ms)", n)
+	}
+}

@@ -250,6 +250,10 @@ func (s *Service) OutboxHooks() (delivered func(context.Context, bot.OutboxItem)
 // mark queues a delivery mark for an agent message, once per message. A
 // replayed history reports the same messages again and again: a bounded
 // in-memory set spares the database those repeats.
+// freshMessage is how old a message can be and still be taken as delivered
+// for the first time (see mark).
+const freshMessage = time.Minute
+
 func (s *Service) mark(ctx context.Context, m bot.Message, mark Mark) {
 	if m.Role != bot.RoleAgent {
 		return
@@ -267,6 +271,15 @@ func (s *Service) mark(ctx context.Context, m bot.Message, mark Mark) {
 		return
 	}
 	mark.Message = m.ExternalID
+	// A message just written is being delivered for the first time; an
+	// older one is often confirmed again (customers reconnecting after a
+	// restart, which empties s.marked): a read answers those without taking
+	// the write lock.
+	if time.Since(m.CreatedAt) > freshMessage {
+		if seen, err := s.store.EventSeen(ctx, "mark", fmt.Sprint(m.ID)); err == nil && seen {
+			return
+		}
+	}
 	// Recorded and queued together: a crash in between would lose the mark.
 	if _, err := s.store.EnqueueOnce(ctx, "mark", fmt.Sprint(m.ID), bot.OutboxItem{Target: bot.TargetDesk, Kind: KindMark,
 		ConversationID: m.ConversationID, MessageID: m.ID, Payload: mustJSON(mark)}); err != nil {

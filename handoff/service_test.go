@@ -445,3 +445,46 @@ func TestMeasuredWait(t *testing.T) {
 		}
 	}
 }
+
+// countingEnqueues counts the write transactions of delivery marks.
+type countingEnqueues struct {
+	*storage.DB
+	n int
+}
+
+func (c *countingEnqueues) EnqueueOnce(ctx context.Context, source, id string, items ...bot.OutboxItem) (bool, error) {
+	c.n++
+	return c.DB.EnqueueOnce(ctx, source, id, items...)
+}
+
+// After a restart (an empty cache) the customers who reconnect confirm
+// messages that were marked before: those are answered by a read, and only
+// a message never marked takes the write lock.
+func TestDeliveryMarkAfterRestart(t *testing.T) {
+	e := newEnv(t, nil)
+	ctx := context.Background()
+	r := e.say(t, "dr", "a real person please", bot.LangEN, "")
+	if err := e.service.Reply(ctx, r.Conversation.ID, handoff.Agent{Name: "Sam"}, handoff.DeskMessage{Text: "Hello!", ExternalID: "slack:C1:3.000001"}); err != nil {
+		t.Fatal(err)
+	}
+	reply := e.last(t, r.Conversation.ID)
+	e.service.Delivered(ctx, reply)
+
+	store := &countingEnqueues{DB: e.db}
+	restarted := handoff.NewService(e.engine, store, nil, handoff.ServiceConfig{}, slog.New(slog.DiscardHandler))
+	old := reply
+	old.CreatedAt = time.Now().Add(-time.Hour) // confirmed an hour after it was sent
+	restarted.Delivered(ctx, old)
+	if store.n != 0 {
+		t.Errorf("a message marked before the restart took %d write transactions, want 0", store.n)
+	}
+	if err := e.service.Reply(ctx, r.Conversation.ID, handoff.Agent{Name: "Sam"}, handoff.DeskMessage{Text: "Still there?", ExternalID: "slack:C1:3.000002"}); err != nil {
+		t.Fatal(err)
+	}
+	second := e.last(t, r.Conversation.ID)
+	second.CreatedAt = time.Now().Add(-time.Hour)
+	restarted.Delivered(ctx, second)
+	if store.n != 1 {
+		t.Errorf("a message never marked took %d write transactions, want 1", store.n)
+	}
+}

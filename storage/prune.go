@@ -27,16 +27,24 @@ type Pruned struct {
 // KeepEvents, KeepDelivered and KeepFailed: without it both tables grow by
 // a few rows with every message relayed, for good. The reminders of a
 // conversation still waiting for an agent are kept: they say when the next
-// one is due. Rows are found on a read connection and deleted by key, a
-// batch per transaction, so that the writer is never held for long.
+// one is due, and so is the newest outbox item (SQLite would give its id
+// again). Rows are found on a read connection and deleted by key, a batch
+// per transaction, so that the writer is never held for long.
 func (db *DB) Prune(ctx context.Context) (Pruned, error) {
 	now := db.now().UTC()
 	var p Pruned
+	// Events are kept in key order, not by age: each batch's scan goes on
+	// from where the last one stopped, so that a prune reads the table once.
+	after := []any{"", ""}
 	for {
-		keys, err := db.pruneKeys(ctx, 2, `SELECT source, event_id FROM processed_events WHERE created_at < ? LIMIT ?`,
-			db.stamp(now.Add(-KeepEvents)), pruneBatch)
+		keys, err := db.pruneKeys(ctx, 2, `SELECT source, event_id FROM processed_events
+			WHERE (source, event_id) > (?, ?) AND created_at < ? ORDER BY source, event_id LIMIT ?`,
+			after[0], after[1], db.stamp(now.Add(-KeepEvents)), pruneBatch)
 		if err != nil {
 			return p, fmt.Errorf("find old events: %w", err)
+		}
+		if len(keys) > 0 {
+			after = keys[len(keys)-1]
 		}
 		if err := db.deleteKeys(ctx, `DELETE FROM processed_events WHERE source = ? AND event_id = ?`, keys); err != nil {
 			return p, fmt.Errorf("delete old events: %w", err)
@@ -47,9 +55,11 @@ func (db *DB) Prune(ctx context.Context) (Pruned, error) {
 		}
 	}
 	for {
-		// Oldest first: the scan stops at the first batch of matches.
+		// Oldest first: the scan stops at the first batch of matches. The
+		// newest item stays: ids would otherwise be given again.
 		keys, err := db.pruneKeys(ctx, 1, `SELECT id FROM outbox o
 			WHERE (status = 'done' AND done_at < ? OR status = 'failed' AND done_at < ?)
+			  AND id < (SELECT MAX(id) FROM outbox)
 			  AND NOT (kind = 'reminder' AND EXISTS (SELECT 1 FROM conversations c
 			                                        WHERE c.id = o.conversation_id AND c.state = 'waiting'))
 			ORDER BY id LIMIT ?`,

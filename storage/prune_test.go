@@ -85,6 +85,19 @@ func TestPrune(t *testing.T) {
 	if got := outboxIDs(t, db); fmt.Sprint(got) != fmt.Sprint([]int64{ids[3], ids[4]}) {
 		t.Errorf("outbox a month later = %v, want %v", got, []int64{ids[3], ids[4]})
 	}
+
+	// The newest item stays, delivered long ago or not: SQLite would give
+	// its id to the next one.
+	if err := db.CompleteOutbox(ctx, ids[4]); err != nil {
+		t.Fatal(err)
+	}
+	clock = clock.Add(2 * KeepDelivered)
+	if _, err := db.Prune(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := outboxIDs(t, db); fmt.Sprint(got) != fmt.Sprint([]int64{ids[3], ids[4]}) {
+		t.Errorf("outbox after the newest item was delivered long ago = %v, want %v", got, []int64{ids[3], ids[4]})
+	}
 }
 
 func outboxIDs(t *testing.T, db *DB) []int64 {

@@ -214,9 +214,10 @@ func New(cfg Config, engine Engine, store Store, logger *slog.Logger) (*Adapter,
 	}
 	var transport http.RoundTripper = http.DefaultTransport
 	if t, ok := transport.(*http.Transport); ok {
-		// Go keeps two idle connections per host: busier moments (the
-		// outbox's parallel deliveries, the answers of several customers)
-		// closed the others, and the next calls made new TLS handshakes.
+		// Go keeps two idle connections per host: over HTTP/1.1 (a proxy,
+		// the fake) busier moments (the outbox's parallel deliveries, the
+		// answers of several customers) closed the others and the next
+		// calls dialled again. HTTP/2 shares one connection anyway.
 		t = t.Clone()
 		t.MaxIdleConnsPerHost = idleConns
 		transport = t

@@ -129,9 +129,10 @@ func New(ctx context.Context, cfg Config, usage UsageStore, logger *slog.Logger)
 	if cfg.HTTPClient != nil {
 		oc.HTTPClient = cfg.HTTPClient
 	} else if t, ok := http.DefaultTransport.(*http.Transport); ok {
-		// Go keeps two idle connections per host: with customers' questions
-		// embedded at once, the others were closed after each busy moment
-		// and the next calls made new TLS handshakes.
+		// Go keeps two idle connections per host: over HTTP/1.1 (a local
+		// Ollama or llama.cpp, a proxy), with customers' questions embedded
+		// at once, the others were closed after each busy moment and the
+		// next calls dialled again. HTTP/2 shares one connection anyway.
 		t = t.Clone()
 		t.MaxIdleConnsPerHost = idleConns
 		oc.HTTPClient = &http.Client{Transport: t}

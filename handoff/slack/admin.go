@@ -296,9 +296,10 @@ func splitPost(text string, size, max int) []string {
 
 // idleConns is how many idle connections to Slack the Web API client keeps:
 // as many as can call Slack at once (the inbound lanes and the outbox's
-// parallel deliveries). Go's default is two per host, so a busy moment
-// closed the others and the next calls opened new ones, each a TCP and TLS
-// handshake with Slack before the call itself.
+// parallel deliveries). Go's default is two per host, so over HTTP/1.1 (a
+// proxy, the fake) a busy moment closed the others and the next calls
+// opened new ones. Over HTTP/2, which Slack speaks, calls share one
+// connection anyway.
 const idleConns = inboundParallel + 8
 
 // newHTTPClient is the client of the Web API and response_urls.

@@ -215,12 +215,17 @@ func (a *Adapter) deliverMark(ctx context.Context, it bot.OutboxItem) error {
 }
 
 // react adds a reaction; one that is there already is fine.
+// One on a message deleted since (by its agent) is nothing to do either.
 func (a *Adapter) react(ctx context.Context, channel, ts, name string) error {
 	err := a.api.AddReactionContext(ctx, name, slack.NewRefToMessage(channel, ts))
-	if err != nil && slackCode(err) != "already_reacted" {
-		return fmt.Errorf("reactions.add: %w", err)
+	switch code := slackCode(err); {
+	case err == nil, code == "already_reacted":
+		return nil
+	case code == "message_not_found":
+		a.logger.Info("slack: message to mark no longer exists", "channel", channel, "ts", ts, "reaction", name)
+		return nil
 	}
-	return nil
+	return fmt.Errorf("reactions.add: %w", err)
 }
 
 // externalID is the id of an agent's Slack message in Relais.

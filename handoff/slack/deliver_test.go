@@ -349,3 +349,17 @@ func TestWebAPIKeepsItsConnections(t *testing.T) {
 		t.Errorf("the second wave of hand-overs opened %d connections (%d Web API calls in all), want ≤ 2: the first wave's are kept", opened, calls)
 	}
 }
+
+// A mark on a message its agent deleted since is nothing to do, not a
+// failure retried eight times.
+func TestMarkOnDeletedMessage(t *testing.T) {
+	f := newFixture(t, setup{})
+	conv := f.handOff("cust-1")
+	f.deliverAll()
+	gone, _ := json.Marshal(handoff.Mark{Status: handoff.MarkDelivered, Message: "slack:" + channel + ":1.000001"})
+	err := f.adapter.Deliver(f.ctx, bot.OutboxItem{ID: 999, Target: bot.TargetDesk, Kind: handoff.KindMark,
+		ConversationID: conv.ID, Payload: gone})
+	if err != nil {
+		t.Errorf("Deliver(mark on a deleted message) = %v, want nil", err)
+	}
+}

@@ -58,7 +58,7 @@ type handled int
 const (
 	ignored  handled = iota // nothing: not for Relais, or handled before
 	acted                   // acted on (a note, a command); its event is still to record
-	recorded                // relayed, its event recorded in the same transaction
+	recorded                // relayed with its event in one transaction, or relayed before (a retry is then caught by the message's id)
 )
 
 // handleMessage relays an agent's reply in a conversation thread to the

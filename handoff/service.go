@@ -247,13 +247,13 @@ func (s *Service) OutboxHooks() (delivered func(context.Context, bot.OutboxItem)
 	return delivered, failed
 }
 
-// mark queues a delivery mark for an agent message, once per message. A
-// replayed history reports the same messages again and again: a bounded
-// in-memory set spares the database those repeats.
 // freshMessage is how old a message can be and still be taken as delivered
 // for the first time (see mark).
 const freshMessage = time.Minute
 
+// mark queues a delivery mark for an agent message, once per message. A
+// replayed history reports the same messages again and again: a bounded
+// in-memory set spares the database those repeats.
 func (s *Service) mark(ctx context.Context, m bot.Message, mark Mark) {
 	if m.Role != bot.RoleAgent {
 		return
@@ -271,17 +271,18 @@ func (s *Service) mark(ctx context.Context, m bot.Message, mark Mark) {
 		return
 	}
 	mark.Message = m.ExternalID
+	event := fmt.Sprint(m.ID)
 	// A message just written is being delivered for the first time; an
 	// older one is often confirmed again (customers reconnecting after a
 	// restart, which empties s.marked): a read answers those without taking
 	// the write lock.
 	if time.Since(m.CreatedAt) > freshMessage {
-		if seen, err := s.store.EventSeen(ctx, "mark", fmt.Sprint(m.ID)); err == nil && seen {
+		if seen, err := s.store.EventSeen(ctx, "mark", event); err == nil && seen {
 			return
 		}
 	}
 	// Recorded and queued together: a crash in between would lose the mark.
-	if _, err := s.store.EnqueueOnce(ctx, "mark", fmt.Sprint(m.ID), bot.OutboxItem{Target: bot.TargetDesk, Kind: KindMark,
+	if _, err := s.store.EnqueueOnce(ctx, "mark", event, bot.OutboxItem{Target: bot.TargetDesk, Kind: KindMark,
 		ConversationID: m.ConversationID, MessageID: m.ID, Payload: mustJSON(mark)}); err != nil {
 		s.logger.Error("delivery mark: cannot record", "message", m.ID, "err", err)
 		s.mu.Lock()

@@ -32,50 +32,59 @@ type Pruned struct {
 // per transaction, so that the writer is never held for long.
 func (db *DB) Prune(ctx context.Context) (Pruned, error) {
 	now := db.now().UTC()
-	var p Pruned
+	var (
+		p   Pruned
+		err error
+	)
 	// Events are kept in key order, not by age: each batch's scan goes on
 	// from where the last one stopped, so that a prune reads the table once.
 	after := []any{"", ""}
-	for {
+	p.Events, err = db.pruneBatches(ctx, `DELETE FROM processed_events WHERE source = ? AND event_id = ?`, func() ([][]any, error) {
 		keys, err := db.pruneKeys(ctx, 2, `SELECT source, event_id FROM processed_events
 			WHERE (source, event_id) > (?, ?) AND created_at < ? ORDER BY source, event_id LIMIT ?`,
 			after[0], after[1], db.stamp(now.Add(-KeepEvents)), pruneBatch)
-		if err != nil {
-			return p, fmt.Errorf("find old events: %w", err)
-		}
 		if len(keys) > 0 {
 			after = keys[len(keys)-1]
 		}
-		if err := db.deleteKeys(ctx, `DELETE FROM processed_events WHERE source = ? AND event_id = ?`, keys); err != nil {
-			return p, fmt.Errorf("delete old events: %w", err)
-		}
-		p.Events += len(keys)
-		if len(keys) < pruneBatch {
-			break
-		}
+		return keys, err
+	})
+	if err != nil {
+		return p, fmt.Errorf("prune old events: %w", err)
 	}
-	for {
-		// Oldest first: the scan stops at the first batch of matches. The
-		// newest item stays: ids would otherwise be given again.
-		keys, err := db.pruneKeys(ctx, 1, `SELECT id FROM outbox o
+	// Oldest first: the scan stops at the first batch of matches. The newest
+	// item stays: ids would otherwise be given again.
+	p.Outbox, err = db.pruneBatches(ctx, `DELETE FROM outbox WHERE id = ?`, func() ([][]any, error) {
+		return db.pruneKeys(ctx, 1, `SELECT id FROM outbox o
 			WHERE (status = 'done' AND done_at < ? OR status = 'failed' AND done_at < ?)
 			  AND id < (SELECT MAX(id) FROM outbox)
 			  AND NOT (kind = 'reminder' AND EXISTS (SELECT 1 FROM conversations c
 			                                        WHERE c.id = o.conversation_id AND c.state = 'waiting'))
 			ORDER BY id LIMIT ?`,
 			db.stamp(now.Add(-KeepDelivered)), db.stamp(now.Add(-KeepFailed)), pruneBatch)
-		if err != nil {
-			return p, fmt.Errorf("find old outbox items: %w", err)
-		}
-		if err := db.deleteKeys(ctx, `DELETE FROM outbox WHERE id = ?`, keys); err != nil {
-			return p, fmt.Errorf("delete old outbox items: %w", err)
-		}
-		p.Outbox += len(keys)
-		if len(keys) < pruneBatch {
-			break
-		}
+	})
+	if err != nil {
+		return p, fmt.Errorf("prune old outbox items: %w", err)
 	}
 	return p, nil
+}
+
+// pruneBatches deletes, with del, the keys find returns, a batch per
+// transaction, until a batch is short, and returns how many it deleted.
+func (db *DB) pruneBatches(ctx context.Context, del string, find func() ([][]any, error)) (int, error) {
+	n := 0
+	for {
+		keys, err := find()
+		if err != nil {
+			return n, err
+		}
+		if err := db.deleteKeys(ctx, del, keys); err != nil {
+			return n, err
+		}
+		n += len(keys)
+		if len(keys) < pruneBatch {
+			return n, nil
+		}
+	}
 }
 
 // pruneKeys returns the keys, of n columns, that query finds.
